@@ -1,0 +1,10 @@
+import type { Command } from "commander";
+
+/**
+ * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
+ */
+const modules: ((program: Command) => void)[] = [];
+
+export function registerCommands(program: Command): void {
+  for (const register of modules) register(program);
+}
