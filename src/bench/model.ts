@@ -1,0 +1,37 @@
+import type { Doc, TaskHint } from "../embed/embedder.js";
+import type { Progress } from "../util/progress.js";
+import type { Query } from "./task.js";
+
+export interface Hit {
+  id: string;
+  score: number;
+}
+
+/**
+ * What the evaluators ask of a model. Dense embedders meet it through an adapter; lexical models
+ * (BM25, TF-IDF) implement it directly, as MTEB treats BM25 as a search model of its own.
+ * `progress`, when given, is ticked once per text the model has processed.
+ */
+export interface BenchModel {
+  readonly name: string;
+  /** For each query, the `topK` best documents of the corpus, best first. */
+  retrieve(
+    queries: Query[],
+    corpus: Doc[],
+    topK: number,
+    task: TaskHint,
+    progress?: Progress,
+  ): Promise<Hit[][]>;
+  /** For each query, one score per candidate document, in the candidates' order. */
+  scoreCandidates(
+    queries: Query[],
+    candidates: Doc[][],
+    task: TaskHint,
+    progress?: Progress,
+  ): Promise<number[][]>;
+  /** Cosine-style similarity of each pair (STS). */
+  similarity(a: string[], b: string[], task: TaskHint, progress?: Progress): Promise<number[]>;
+  /** One vector per text (clustering). */
+  vectors(texts: string[], task: TaskHint, progress?: Progress): Promise<Float32Array[]>;
+  close?(): Promise<void>;
+}
