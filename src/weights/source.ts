@@ -1,3 +1,5 @@
+import { CareError } from "../util/errors.js";
+
 /**
  * Named tensors as the model families read them. A safetensors checkpoint (one file or sharded) is
  * one implementation; tests may use an in-memory map. Reads are per tensor so a large checkpoint is
@@ -9,6 +11,8 @@ export interface TensorSource {
   shape(name: string): number[];
   /** The tensor as float32 (f16/bf16 converted on read); a missing name is a CareError naming it. */
   float32(name: string): Float32Array;
+  /** Releases file handles, where the source holds any. */
+  close?(): void;
 }
 
 /** An in-memory TensorSource (tests, freshly initialised weights). */
@@ -28,7 +32,7 @@ export class MapTensorSource implements TensorSource {
   }
   private get(name: string): { shape: number[]; data: Float32Array } {
     const t = this.tensors.get(name);
-    if (!t) throw new Error(`tensor "${name}" not found`);
+    if (!t) throw new CareError(`tensor "${name}" not found`);
     return t;
   }
 }
