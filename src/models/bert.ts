@@ -1,0 +1,71 @@
+/**
+ * The BERT family (bert-base-chinese, bge-*-zh, RoBERTa-wwm-ext; RoBERTa proper): absolute position
+ * embeddings, token type 0, post-LN encoder layers with exact (Erf) GELU.
+ */
+import type { Value } from "../graph/ir.js";
+import { gelu, layerNorm } from "../graph/nn.js";
+import { add, gather, mul } from "../graph/ops.js";
+import type { Checkpoint } from "./checkpoint.js";
+import type { ConfigReader } from "./config.js";
+import { attention, paddingBias, positionRange, positionsFromMask, splitHeads } from "./layers.js";
+import type { FamilyBody } from "./body.js";
+
+function norm(ck: Checkpoint, x: Value, name: string, width: number, eps: number): Value {
+  return layerNorm(x, ck.tensor(`${name}.weight`, [width]), ck.tensor(`${name}.bias`, [width]), eps);
+}
+
+export const bertFamily: FamilyBody = {
+  prefixes: (cfg) => (cfg.string("model_type") === "roberta" ? ["roberta.", "bert."] : ["bert."]),
+  anchor: "embeddings.word_embeddings.weight",
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value {
+    const H = cfg.int("hidden_size");
+    const heads = cfg.int("num_attention_heads");
+    const layers = cfg.int("num_hidden_layers");
+    const inter = cfg.int("intermediate_size");
+    const eps = cfg.number("layer_norm_eps", 1e-12);
+    const vocab = cfg.int("vocab_size");
+    const maxPos = cfg.int("max_position_embeddings");
+    const types = cfg.int("type_vocab_size", 2);
+    const act = cfg.string("hidden_act", "gelu");
+    if (act !== "gelu") throw cfg.error(`field "hidden_act" is "${act}"; the BERT family supports "gelu"`);
+    const posType = cfg.string("position_embedding_type", "absolute");
+    if (posType !== "absolute") {
+      throw cfg.error(`field "position_embedding_type" is "${posType}"; the BERT family supports "absolute"`);
+    }
+    if (H % heads !== 0) throw cfg.error(`hidden_size ${H} is not divisible by num_attention_heads ${heads}`);
+    const headDim = H / heads;
+    const g = ids.graph;
+    const dtype = ck.dtype;
+
+    // RoBERTa numbers real tokens from padding_idx + 1; BERT uses 0..seq-1.
+    const positions =
+      cfg.string("model_type") === "roberta"
+        ? add(
+            mul(add(positionsFromMask(mask), g.scalar("int64", 1)), mask),
+            g.scalar("int64", cfg.number("pad_token_id", 1)),
+          )
+        : positionRange(ids);
+    const words = gather(ck.tensor("embeddings.word_embeddings.weight", [vocab, H]), ids);
+    const pos = gather(ck.tensor("embeddings.position_embeddings.weight", [maxPos, H]), positions);
+    const type0 = gather(
+      ck.tensor("embeddings.token_type_embeddings.weight", [types, H]),
+      g.scalar("int64", 0),
+    );
+    let h = norm(ck, add(add(words, pos), type0), "embeddings.LayerNorm", H, eps);
+
+    const bias = paddingBias(mask, dtype);
+    for (let i = 0; i < layers; i++) {
+      const p = `encoder.layer.${i}.`;
+      const q = splitHeads(ck.linear(h, `${p}attention.self.query`, H, H, true), heads, headDim);
+      const k = splitHeads(ck.linear(h, `${p}attention.self.key`, H, H, true), heads, headDim);
+      const v = splitHeads(ck.linear(h, `${p}attention.self.value`, H, H, true), heads, headDim);
+      const ctx = attention(q, k, v, bias, { heads, kvHeads: heads, headDim });
+      const a = ck.linear(ctx, `${p}attention.output.dense`, H, H, true);
+      h = norm(ck, add(a, h), `${p}attention.output.LayerNorm`, H, eps);
+      const mid = gelu(ck.linear(h, `${p}intermediate.dense`, inter, H, true));
+      const o = ck.linear(mid, `${p}output.dense`, H, inter, true);
+      h = norm(ck, add(o, h), `${p}output.LayerNorm`, H, eps);
+    }
+    return h;
+  },
+};

@@ -1,0 +1,13 @@
+import type { Value } from "../graph/ir.js";
+import type { Checkpoint } from "./checkpoint.js";
+import type { ConfigReader } from "./config.js";
+
+/** What a model family contributes to an encoder graph: its weight naming and its forward pass. */
+export interface FamilyBody {
+  /** Name prefixes a checkpoint of this family may carry (tried after no prefix). */
+  prefixes(cfg: ConfigReader): string[];
+  /** A tensor every checkpoint of the family has (detects the prefix). */
+  anchor: string;
+  /** The last hidden state [batch, seq, hidden] from int64 input_ids and attention_mask [batch, seq]. */
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value;
+}

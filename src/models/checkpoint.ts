@@ -1,0 +1,160 @@
+/**
+ * Checkpoint tensors as graph initializers: resolves HF names (optional prefixes such as `bert.` or
+ * `model.`, legacy gamma/beta), checks every shape against what config.json implies, and defers the
+ * read (and any transpose, float64 widening or int8 quantisation) until the graph is serialised.
+ */
+import type { Graph, TypedData, Value } from "../graph/ir.js";
+import { add, dynamicQuantizeMatMul, matmul } from "../graph/ops.js";
+import type { TensorSource } from "../weights/source.js";
+import { CareError } from "../util/errors.js";
+
+export type FloatDType = "float32" | "float64";
+
+const LEGACY_SUFFIXES: [string, string][] = [
+  [".weight", ".gamma"],
+  [".bias", ".beta"],
+];
+
+export class Checkpoint {
+  private prefix = "";
+
+  constructor(
+    readonly graph: Graph,
+    readonly source: TensorSource,
+    readonly dtype: FloatDType,
+    readonly quantize: "int8" | undefined,
+    /** Prefixes a checkpoint may put before every name (e.g. "bert.", "model."); "" is always tried. */
+    private readonly prefixes: string[],
+    /** A tensor every checkpoint of the family has, used to detect the prefix. */
+    anchor: string,
+  ) {
+    const found = ["", ...prefixes].find((p) => source.has(p + anchor));
+    if (found === undefined) {
+      const tried = ["", ...prefixes].map((p) => `"${p}${anchor}"`).join(", ");
+      throw new CareError(`checkpoint has no tensor ${tried}; is this the right model family?`);
+    }
+    this.prefix = found;
+  }
+
+  /** The checkpoint name of a logical tensor, or undefined when absent. */
+  resolve(name: string): string | undefined {
+    const full = this.prefix + name;
+    if (this.source.has(full)) return full;
+    for (const [modern, legacy] of LEGACY_SUFFIXES) {
+      if (full.endsWith(modern)) {
+        const alt = full.slice(0, -modern.length) + legacy;
+        if (this.source.has(alt)) return alt;
+      }
+    }
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.resolve(name) !== undefined;
+  }
+
+  private checked(name: string, shape: number[]): string {
+    const full = this.resolve(name);
+    if (!full) throw new CareError(`checkpoint is missing tensor "${this.prefix}${name}"`);
+    const actual = this.source.shape(full);
+    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
+      throw new CareError(
+        `tensor "${full}" has shape [${actual.join(", ")}] but config.json implies [${shape.join(", ")}]`,
+      );
+    }
+    return full;
+  }
+
+  private widen(data: Float32Array): TypedData {
+    return this.dtype === "float64" ? Float64Array.from(data) : data;
+  }
+
+  /** A tensor used as stored (embeddings, norms, biases). */
+  tensor(name: string, shape: number[]): Value {
+    const full = this.checked(name, shape);
+    return this.graph.initializer(full, this.dtype, shape, () => this.widen(this.source.float32(full)), {
+      tensor: full,
+      transform: "none",
+    });
+  }
+
+  /** A Linear weight stored [out, in] by HF, as the [in, out] right operand of MatMul. */
+  private linearWeight(full: string, out: number, inp: number): Value {
+    return this.graph.initializer(
+      full,
+      this.dtype,
+      [inp, out],
+      () => this.widen(transpose(this.source.float32(full), out, inp)),
+      { tensor: full, transform: "transpose" },
+    );
+  }
+
+  /**
+   * y = x W^T + b for an HF Linear `name` (`name.weight`, and `name.bias` when `bias` says so or
+   * when the checkpoint has one and `bias` is "optional"). With int8 quantisation, weights become
+   * int8 with one scale per output column, multiplied by ORT's DynamicQuantizeMatMul.
+   */
+  linear(x: Value, name: string, out: number, inp: number, bias: boolean | "optional"): Value {
+    const full = this.checked(`${name}.weight`, [out, inp]);
+    const wantBias = bias === "optional" ? this.has(`${name}.bias`) : bias;
+    const b = wantBias ? this.tensor(`${name}.bias`, [out]) : undefined;
+    if (this.quantize === "int8" && this.dtype === "float32") {
+      const q = quantizeColumns(() => transpose(this.source.float32(full), out, inp), inp, out);
+      const w = this.graph.initializer(`${full}.int8`, "int8", [inp, out], q.weights, {
+        tensor: full,
+        transform: "int8-columns",
+      });
+      const s = this.graph.initializer(`${full}.scale`, "float32", [out], q.scales, {
+        tensor: full,
+        transform: "int8-scales",
+      });
+      return dynamicQuantizeMatMul(x, w, s, b ?? null);
+    }
+    const y = matmul(x, this.linearWeight(full, out, inp));
+    return b ? add(y, b) : y;
+  }
+}
+
+/** [rows, cols] row-major → [cols, rows]. */
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c];
+  }
+  return out;
+}
+
+/**
+ * Symmetric int8 quantisation of a [rows, cols] matrix with one scale per column. Both thunks share
+ * one pass over the weights, which is dropped once both halves have been read.
+ */
+export function quantizeColumns(
+  read: () => Float32Array,
+  rows: number,
+  cols: number,
+): { weights: () => Int8Array; scales: () => Float32Array } {
+  let cache: { q: Int8Array; s: Float32Array; taken: number } | undefined;
+  const compute = (): { q: Int8Array; s: Float32Array; taken: number } => {
+    if (cache) return cache;
+    const w = read();
+    const s = new Float32Array(cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) s[c] = Math.max(s[c], Math.abs(w[r * cols + c]));
+    }
+    for (let c = 0; c < cols; c++) s[c] = s[c] > 0 ? s[c] / 127 : 1;
+    const q = new Int8Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) q[r * cols + c] = Math.round(w[r * cols + c] / s[c]);
+    }
+    cache = { q, s, taken: 0 };
+    return cache;
+  };
+  const take = <T>(pick: (c: { q: Int8Array; s: Float32Array }) => T): T => {
+    const c = compute();
+    const v = pick(c);
+    if (++c.taken === 2) cache = undefined;
+    return v;
+  };
+  return { weights: () => take((c) => c.q), scales: () => take((c) => c.s) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The Qwen2/Qwen3 decoder family (Qwen3-Embedding, CARE document encoders): RMSNorm, rotary
+ * positions, grouped-query attention, SwiGLU; Qwen2's q/k/v biases; Qwen3's per-head q/k RMSNorm.
+ * A causal mask combined with the padding mask; positions count real tokens, so left and right
+ * padding encode a text identically.
+ */
+import type { Value } from "../graph/ir.js";
+import { rmsNorm, silu } from "../graph/nn.js";
+import { add, gather, mul } from "../graph/ops.js";
+import type { FamilyBody } from "./body.js";
+import type { Checkpoint } from "./checkpoint.js";
+import type { ConfigReader } from "./config.js";
+import {
+  applyRotary,
+  attention,
+  causalBias,
+  positionsFromMask,
+  ropeInvFreq,
+  rotaryTables,
+  splitHeads,
+} from "./layers.js";
+
+function checkRopeScaling(cfg: ConfigReader): void {
+  const scaling = cfg.config["rope_scaling"] as Record<string, unknown> | null | undefined;
+  if (!scaling) return;
+  const type = scaling["rope_type"] ?? scaling["type"];
+  if (type !== "default") {
+    throw cfg.error(
+      `field "rope_scaling" type ${JSON.stringify(type)} is not supported (only the default rotary)`,
+    );
+  }
+}
+
+export const qwenFamily: FamilyBody = {
+  prefixes: () => ["model."],
+  anchor: "embed_tokens.weight",
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value {
+    const qwen3 = cfg.string("model_type") === "qwen3";
+    const H = cfg.int("hidden_size");
+    const heads = cfg.int("num_attention_heads");
+    const kvHeads = cfg.int("num_key_value_heads", heads);
+    const headDim = cfg.int("head_dim", H / heads);
+    const layers = cfg.int("num_hidden_layers");
+    const inter = cfg.int("intermediate_size");
+    const vocab = cfg.int("vocab_size");
+    const eps = cfg.number("rms_norm_eps", 1e-6);
+    const theta = cfg.number("rope_theta", 10000);
+    const act = cfg.string("hidden_act", "silu");
+    if (act !== "silu") throw cfg.error(`field "hidden_act" is "${act}"; the Qwen family supports "silu"`);
+    if (heads % kvHeads !== 0) {
+      throw cfg.error(`num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
+    }
+    checkRopeScaling(cfg);
+    // Qwen2 always has q/k/v biases; Qwen3 has none unless attention_bias (then o_proj too).
+    const qkvBias = qwen3 ? cfg.bool("attention_bias", false) : true;
+    const oBias = qwen3 ? cfg.bool("attention_bias", false) : false;
+    const dtype = ck.dtype;
+
+    const rot = rotaryTables(positionsFromMask(mask), ropeInvFreq(theta, headDim), dtype);
+    const bias = causalBias(mask, dtype);
+    let h = gather(ck.tensor("embed_tokens.weight", [vocab, H]), ids);
+    for (let i = 0; i < layers; i++) {
+      const p = `layers.${i}.`;
+      const x = rmsNorm(h, ck.tensor(`${p}input_layernorm.weight`, [H]), eps);
+      let q = splitHeads(ck.linear(x, `${p}self_attn.q_proj`, heads * headDim, H, qkvBias), heads, headDim);
+      let k = splitHeads(
+        ck.linear(x, `${p}self_attn.k_proj`, kvHeads * headDim, H, qkvBias),
+        kvHeads,
+        headDim,
+      );
+      const v = splitHeads(
+        ck.linear(x, `${p}self_attn.v_proj`, kvHeads * headDim, H, qkvBias),
+        kvHeads,
+        headDim,
+      );
+      if (qwen3) {
+        q = rmsNorm(q, ck.tensor(`${p}self_attn.q_norm.weight`, [headDim]), eps);
+        k = rmsNorm(k, ck.tensor(`${p}self_attn.k_norm.weight`, [headDim]), eps);
+      }
+      q = applyRotary(q, rot, headDim);
+      k = applyRotary(k, rot, headDim);
+      const ctx = attention(q, k, v, bias, { heads, kvHeads, headDim });
+      h = add(h, ck.linear(ctx, `${p}self_attn.o_proj`, H, heads * headDim, oBias));
+      const y = rmsNorm(h, ck.tensor(`${p}post_attention_layernorm.weight`, [H]), eps);
+      const gate = silu(ck.linear(y, `${p}mlp.gate_proj`, inter, H, false));
+      const up = ck.linear(y, `${p}mlp.up_proj`, inter, H, false);
+      h = add(h, ck.linear(mul(gate, up), `${p}mlp.down_proj`, H, inter, false));
+    }
+    return rmsNorm(h, ck.tensor("norm.weight", [H]), eps);
+  },
+};
