@@ -1,0 +1,32 @@
+import { CareError, type SkipLog } from "../../util/errors.js";
+import { readDelimited } from "../delimited.js";
+import type { QuestionPair } from "./cmedqq.js";
+import { headerMatches, takeFields, takeLabel } from "./row.js";
+
+export interface TianchiPair extends QuestionPair {
+  /** The disease the questions are about (感冒, 肺炎, ...). */
+  category: string;
+}
+
+const HEADER = ["category", "query1", "query2", "label"] as const;
+
+/**
+ * Tianchi 2020 COVID similar-question pairs, CSV `category,query1,query2,label` with a header and CRLF
+ * line ends; a few rows have an empty label and are reported with their line.
+ */
+export async function* readTianchi(file: string, skips: SkipLog): AsyncGenerator<TianchiPair> {
+  let first = true;
+  for await (const rec of readDelimited(file, { delimiter: ",", quoted: true }, skips)) {
+    if (first) {
+      first = false;
+      if (!headerMatches(rec, HEADER))
+        throw new CareError(`expected the header "${HEADER.join(",")}"`, file, rec.line);
+      continue;
+    }
+    const f = takeFields(file, rec, 4, [1, 2], skips);
+    if (!f) continue;
+    const label = takeLabel(file, rec.line, f[3], [0, 1], skips);
+    if (label === undefined) continue;
+    yield { line: rec.line, category: f[0], query1: f[1], query2: f[2], label };
+  }
+}
