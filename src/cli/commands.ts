@@ -1,12 +1,10 @@
 import type { Command } from "commander";
 import { register as registerData } from "./data.js";
-import { register as registerBench } from "./bench.js";
-import { register as registerReport } from "./report.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
  */
-const modules: ((program: Command) => void)[] = [registerData, registerBench, registerReport];
+const modules: ((program: Command) => void)[] = [registerData];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);
