@@ -62,3 +62,7 @@ export const DEFAULT_MAIN_SCORE: Record<TaskType, string> = {
   sts: "cosine_spearman",
   clustering: "v_measure",
 };
+
+export type RankingTask = Extract<Task, { data: RankingData }>;
+export type StsTask = Extract<Task, { pairs: StsPair[] }>;
+export type ClusteringTask = Extract<Task, { items: ClusterItem[] }>;

@@ -1,0 +1,22 @@
+import type { Progress } from "../../util/progress.js";
+import type { BenchModel } from "../model.js";
+import type { Task } from "../task.js";
+import { evaluateClustering } from "./clustering.js";
+import type { Evaluation } from "./evaluation.js";
+import { evaluateReranking } from "./reranking.js";
+import { evaluateRetrieval } from "./retrieval.js";
+import { evaluateSts } from "./sts.js";
+
+export { type Evaluation, taskHint, textsToProcess } from "./evaluation.js";
+export { RETRIEVAL_DEPTH } from "./retrieval.js";
+export { CLUSTERING_SEEDS } from "./clustering.js";
+
+/** Runs the evaluator of the task's type. */
+export function evaluateTask(task: Task, model: BenchModel, progress?: Progress): Promise<Evaluation> {
+  if ("data" in task)
+    return task.meta.type === "reranking"
+      ? evaluateReranking(task, model, progress)
+      : evaluateRetrieval(task, model, progress);
+  if ("pairs" in task) return evaluateSts(task, model, progress);
+  return evaluateClustering(task, model, progress);
+}

@@ -1,0 +1,140 @@
+import { compareIds } from "../bench/metrics/order.js";
+import type { Hit } from "../bench/model.js";
+
+/** Rows packed one after another: row i is data[i*dim .. (i+1)*dim). */
+export interface PackedRows {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+}
+
+export type Rows = readonly Float32Array[] | PackedRows;
+
+export interface ExactTopKOptions {
+  /** Queries scored together against one corpus block. */
+  queryBlock?: number;
+  /** Corpus rows copied into one contiguous block; bounds the working set to queryBlock × corpusBlock. */
+  corpusBlock?: number;
+  /** Called after each corpus block with the number of corpus rows done for the current query block. */
+  onProgress?: (queriesDone: number, corpusDone: number) => void;
+}
+
+export function packRows(rows: Rows): PackedRows {
+  if (!Array.isArray(rows)) return rows as PackedRows;
+  const list = rows as readonly Float32Array[];
+  const dim = list.length ? list[0].length : 0;
+  const data = new Float32Array(list.length * dim);
+  list.forEach((r, i) => {
+    if (r.length !== dim) throw new Error(`row ${i} has ${r.length} dimensions, expected ${dim}`);
+    data.set(r, i * dim);
+  });
+  return { data, rows: list.length, dim };
+}
+
+/**
+ * Exact inner-product top-k of every query over the whole corpus (cosine for normalised rows). The
+ * corpus is scanned in blocks against blocks of queries so no full score matrix is ever held: memory
+ * is the blocks plus one bounded heap of k entries per query. Ties rank the larger document id first
+ * (trec_eval's order), so the result equals a full sort of all scores. Each score is summed over the
+ * dimensions in order in double precision, identical to a brute-force loop.
+ */
+export function exactTopK(
+  queries: Rows,
+  corpus: Rows,
+  ids: readonly string[],
+  k: number,
+  options: ExactTopKOptions = {},
+): Hit[][] {
+  const q = packRows(queries);
+  const c = packRows(corpus);
+  if (ids.length !== c.rows) throw new Error(`exactTopK: ${ids.length} ids for ${c.rows} corpus rows`);
+  if (q.rows > 0 && c.rows > 0 && q.dim !== c.dim)
+    throw new Error(`exactTopK: query dimension ${q.dim} differs from corpus dimension ${c.dim}`);
+  const dim = c.dim;
+  const keep = Math.min(k, c.rows);
+  const qBlock = Math.max(1, options.queryBlock ?? 256);
+  const cBlock = Math.max(1, options.corpusBlock ?? 4096);
+  const results: Hit[][] = [];
+  for (let q0 = 0; q0 < q.rows; q0 += qBlock) {
+    const q1 = Math.min(q0 + qBlock, q.rows);
+    const heaps = Array.from({ length: q1 - q0 }, () => new TopK(keep, ids));
+    for (let c0 = 0; c0 < c.rows; c0 += cBlock) {
+      const c1 = Math.min(c0 + cBlock, c.rows);
+      const block = c.data.subarray(c0 * dim, c1 * dim);
+      for (let qi = q0; qi < q1; qi++) {
+        const qv = q.data.subarray(qi * dim, (qi + 1) * dim);
+        const heap = heaps[qi - q0];
+        for (let r = 0; r < c1 - c0; r++) {
+          const off = r * dim;
+          let s = 0;
+          for (let j = 0; j < dim; j++) s += qv[j] * block[off + j];
+          heap.offer(c0 + r, s);
+        }
+      }
+      options.onProgress?.(q1, c1);
+    }
+    for (const h of heaps) results.push(h.sorted());
+  }
+  return results;
+}
+
+/** A min-heap of the k best (score, doc) pairs; its root is the one a better candidate displaces. */
+class TopK {
+  private readonly docs: Int32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
+
+  constructor(
+    private readonly k: number,
+    private readonly ids: readonly string[],
+  ) {
+    this.docs = new Int32Array(k);
+    this.scores = new Float64Array(k);
+  }
+
+  /** Whether (sa, da) ranks below (sb, db): lower score, or equal score and smaller id. */
+  private worse(sa: number, da: number, sb: number, db: number): boolean {
+    return sa < sb || (sa === sb && compareIds(this.ids[da], this.ids[db]) < 0);
+  }
+
+  offer(doc: number, score: number): void {
+    if (this.k === 0) return;
+    if (this.size < this.k) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(score, doc, this.scores[parent], this.docs[parent])) break;
+        this.docs[i] = this.docs[parent];
+        this.scores[i] = this.scores[parent];
+        i = parent;
+      }
+      this.docs[i] = doc;
+      this.scores[i] = score;
+      return;
+    }
+    if (!this.worse(this.scores[0], this.docs[0], score, doc)) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const r = l + 1;
+      const child =
+        r < this.size && this.worse(this.scores[r], this.docs[r], this.scores[l], this.docs[l]) ? r : l;
+      if (!this.worse(this.scores[child], this.docs[child], score, doc)) break;
+      this.docs[i] = this.docs[child];
+      this.scores[i] = this.scores[child];
+      i = child;
+    }
+    this.docs[i] = doc;
+    this.scores[i] = score;
+  }
+
+  sorted(): Hit[] {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => {
+      if (this.scores[a] !== this.scores[b]) return this.scores[b] - this.scores[a];
+      return compareIds(this.ids[this.docs[b]], this.ids[this.docs[a]]);
+    });
+    return order.map((i) => ({ id: this.ids[this.docs[i]], score: this.scores[i] }));
+  }
+}
