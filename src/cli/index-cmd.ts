@@ -1,0 +1,93 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { Embedder } from "../embed/embedder.js";
+import { loadEmbedder } from "../embed/load.js";
+import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
+import { buildIndex } from "../index/build.js";
+import { QUANTIZATIONS, type Quantization } from "../index/manifest.js";
+import { CareError } from "../util/errors.js";
+
+interface IndexOptions {
+  doc: string;
+  corpus: string;
+  out: string;
+  append?: boolean;
+  endpoint: string[];
+  batchSize?: number;
+  concurrency?: number;
+  quantization: Quantization;
+  connectivity?: number;
+  efConstruction?: number;
+  efSearch?: number;
+  threads?: number;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+/**
+ * The document encoders for a run: the spec's model, and with --endpoint the same OpenAI-compatible
+ * model on every listed server, each an encoder of its own so batches fan out across them.
+ */
+async function openEncoders(spec: string, endpoints: string[], threads?: number): Promise<Embedder[]> {
+  if (endpoints.length === 0) return [await loadEmbedder(spec, { threads })];
+  const parsed = parseSpec(spec);
+  if (parsed.kind !== "openai")
+    throw new CareError(`--endpoint needs an openai:<base-url>#<model> --doc spec, got "${spec}"`);
+  const urls = [...new Set([parsed.baseUrl, ...endpoints.map((u) => u.replace(/\/+$/, ""))])];
+  return Promise.all(urls.map((baseUrl) => loadEmbedder({ ...parsed, baseUrl })));
+}
+
+export function register(program: Command): void {
+  program
+    .command("index")
+    .description("encode a corpus with the document encoder into a searchable index (resumable)")
+    .requiredOption("--doc <spec>", `document encoder: ${SPEC_GRAMMAR}`)
+    .requiredOption("--corpus <path>", "corpus JSONL ({_id,text,title?} a line) or a task folder")
+    .requiredOption("--out <dir>", "index folder (created; an existing one is resumed)")
+    .option("--append", "add this corpus to an index built from another one")
+    .option(
+      "--endpoint <url>",
+      "another OpenAI-compatible server of the --doc model (repeatable); batches fan out across all",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--batch-size <n>", "documents per encoder call", positiveInt)
+    .option("--concurrency <n>", "batches in flight per encoder (default 2 for remote, 1 local)", positiveInt)
+    .addOption(
+      new Option("--quantization <kind>", "vectors in the ANN graph (new index only)")
+        .choices(QUANTIZATIONS)
+        .default("f32"),
+    )
+    .option("--connectivity <n>", "HNSW edges per node (new index only)", positiveInt)
+    .option("--ef-construction <n>", "HNSW build width (new index only)", positiveInt)
+    .option("--ef-search <n>", "HNSW default search width (new index only)", positiveInt)
+    .option("--threads <n>", "threads for an in-process encoder", positiveInt)
+    .action(async (opts: IndexOptions) => {
+      const encoders = await openEncoders(opts.doc, opts.endpoint, opts.threads);
+      const remote = parseSpec(opts.doc).kind === "openai";
+      try {
+        const r = await buildIndex({
+          corpus: opts.corpus,
+          out: opts.out,
+          encoders,
+          concurrency: opts.concurrency ?? (remote ? 2 : 1),
+          append: opts.append,
+          batchSize: opts.batchSize,
+          quantization: opts.quantization,
+          connectivity: opts.connectivity,
+          expansionAdd: opts.efConstruction,
+          expansionSearch: opts.efSearch,
+        });
+        if (r.skips.count) process.stderr.write(`skipped ${r.skips.count} rows:\n${r.skips.summary()}\n`);
+        process.stdout.write(
+          `indexed ${r.added} new documents (${r.alreadyStored} already stored) in ${r.seconds.toFixed(1)}s; ` +
+            `${opts.out} holds ${r.total}\n`,
+        );
+      } finally {
+        await Promise.all(encoders.map((e) => e.close?.()));
+      }
+    });
+}

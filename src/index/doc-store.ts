@@ -1,0 +1,173 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import type { Doc } from "../embed/embedder.js";
+import { CareError } from "../util/errors.js";
+
+export const DOCS_FILE = "docs.sqlite";
+
+/** A stored document: `key` is its row number (1, 2, ...), also its key in the ANN graph. */
+export interface StoredDoc extends Doc {
+  key: number;
+}
+
+/**
+ * The durable half of an index: documents and their float vectors in one SQLite table, so a batch of
+ * both commits in one transaction. After a crash every document is either fully stored or absent,
+ * which is what makes `care index` resumable; the ANN graph is rebuilt from here.
+ */
+export class DocStore {
+  private readonly db: Database.Database;
+  readonly file: string;
+
+  private constructor(
+    dir: string,
+    readonly dim: number,
+    readonly readonly: boolean,
+  ) {
+    this.file = join(dir, DOCS_FILE);
+    try {
+      this.db = new Database(this.file, { readonly, fileMustExist: readonly });
+    } catch (e) {
+      throw new CareError(`cannot open document store: ${(e as Error).message}`, this.file);
+    }
+    if (!readonly) {
+      // WAL: readers (a running `care serve`) never block the writer; NORMAL sync is durable at each
+      // WAL checkpoint and never corrupts, which a resumable build needs.
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS docs (
+           key INTEGER PRIMARY KEY,
+           id TEXT NOT NULL UNIQUE,
+           title TEXT,
+           text TEXT NOT NULL,
+           vec BLOB NOT NULL
+         )`,
+      );
+    }
+  }
+
+  static create(dir: string, dim: number): DocStore {
+    return new DocStore(dir, dim, false);
+  }
+
+  static openReadOnly(dir: string, dim: number): DocStore {
+    return new DocStore(dir, dim, true);
+  }
+
+  count(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM docs").get() as { n: number }).n;
+  }
+
+  maxKey(): number {
+    return (this.db.prepare("SELECT COALESCE(MAX(key), 0) AS k FROM docs").get() as { k: number }).k;
+  }
+
+  /** Which of these ids are already stored (resume and --append skip them before encoding). */
+  existing(ids: string[]): Set<string> {
+    const found = new Set<string>();
+    const stmt = this.db.prepare("SELECT 1 FROM docs WHERE id = ?").pluck();
+    for (const id of ids) if (stmt.get(id) !== undefined) found.add(id);
+    return found;
+  }
+
+  /** Stores documents with their vectors in one transaction; returns the keys they got, in order. */
+  insert(docs: Doc[], vectors: Float32Array[]): number[] {
+    if (docs.length !== vectors.length)
+      throw new Error(`insert: ${docs.length} documents but ${vectors.length} vectors`);
+    const stmt = this.db.prepare("INSERT INTO docs (id, title, text, vec) VALUES (?, ?, ?, ?)");
+    const keys: number[] = [];
+    this.db.transaction(() => {
+      docs.forEach((d, i) => {
+        const v = vectors[i];
+        if (v.length !== this.dim)
+          throw new CareError(
+            `document "${d.id}": encoder returned ${v.length} dimensions, expected ${this.dim}`,
+          );
+        const r = stmt.run(d.id, d.title ?? null, d.text, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        keys.push(Number(r.lastInsertRowid));
+      });
+    })();
+    return keys;
+  }
+
+  /** Documents by key, in the order asked; a key not stored is left out. */
+  getByKeys(keys: readonly number[]): StoredDoc[] {
+    if (keys.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT key, id, title, text FROM docs WHERE key IN (${keys.map(() => "?").join(",")})`)
+      .all(...keys) as { key: number; id: string; title: string | null; text: string }[];
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const out: StoredDoc[] = [];
+    for (const k of keys) {
+      const r = byKey.get(k);
+      if (r)
+        out.push({ key: r.key, id: r.id, text: r.text, ...(r.title !== null ? { title: r.title } : {}) });
+    }
+    return out;
+  }
+
+  /** Float vectors by key (for rescoring ANN candidates exactly). */
+  vectorsByKeys(keys: readonly number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    if (keys.length === 0) return out;
+    const rows = this.db
+      .prepare(`SELECT key, vec FROM docs WHERE key IN (${keys.map(() => "?").join(",")})`)
+      .all(...keys) as { key: number; vec: Buffer }[];
+    for (const r of rows) out.set(r.key, toFloat32(r.vec));
+    return out;
+  }
+
+  /** Rows with key > `after`, in key order, `batch` at a time, packed for the ANN graph. */
+  *vectorsAfter(after: number, batch = 4096): Generator<{ keys: BigUint64Array; data: Float32Array }> {
+    const stmt = this.db.prepare("SELECT key, vec FROM docs WHERE key > ? ORDER BY key LIMIT ?");
+    for (let from = after; ;) {
+      const rows = stmt.all(from, batch) as { key: number; vec: Buffer }[];
+      if (rows.length === 0) return;
+      const keys = new BigUint64Array(rows.length);
+      const data = new Float32Array(rows.length * this.dim);
+      rows.forEach((r, i) => {
+        keys[i] = BigInt(r.key);
+        data.set(toFloat32(r.vec), i * this.dim);
+      });
+      yield { keys, data };
+      from = rows[rows.length - 1].key;
+    }
+  }
+
+  /** Every vector packed in key order with the matching ids: the exact-search matrix. */
+  allVectors(): { keys: Int32Array; ids: string[]; data: Float32Array } {
+    const n = this.count();
+    const keys = new Int32Array(n);
+    const ids: string[] = new Array<string>(n);
+    const data = new Float32Array(n * this.dim);
+    let i = 0;
+    for (const r of this.db.prepare("SELECT key, id, vec FROM docs ORDER BY key").iterate() as Iterable<{
+      key: number;
+      id: string;
+      vec: Buffer;
+    }>) {
+      keys[i] = r.key;
+      ids[i] = r.id;
+      data.set(toFloat32(r.vec), i * this.dim);
+      i++;
+    }
+    return { keys, ids, data };
+  }
+
+  /** Moves the WAL into the main file so a copied or read-only opened index is self-contained. */
+  checkpoint(): void {
+    if (!this.readonly) this.db.pragma("wal_checkpoint(TRUNCATE)");
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toFloat32(b: Buffer): Float32Array {
+  // Copy: SQLite's buffer may not be 4-byte aligned, and Float32Array views require alignment.
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
