@@ -273,3 +273,51 @@ export function dynamicQuantizeMatMul(a: Value, b: Value, bScale: Value, bias: V
     "com.microsoft",
   )[0];
 }
+
+/** LogSoftmax along one axis (numerically stable log-probabilities for contrastive losses). */
+export function logSoftmax(x: Value, axis = -1): Value {
+  requireFloat("LogSoftmax", x);
+  return unary("LogSoftmax", x, { axis: int(axis) });
+}
+
+export const sign = (x: Value): Value => unary("Sign", x);
+
+/** Broadcasts `x` to the runtime shape `shape` (an int64 vector); `dims` is the static result shape. */
+export function expand(x: Value, shape: Value, dims: Dim[]): Value {
+  return sameGraph([x, shape]).node("Expand", [x, shape], [{ dtype: x.dtype, shape: dims }])[0];
+}
+
+/** ScatterElements (opset 16+); `reduction: "add"` sums duplicate indices (embedding gradients). */
+export function scatterElements(
+  data: Value,
+  indices: Value,
+  updates: Value,
+  axis: number,
+  reduction: "none" | "add" = "none",
+): Value {
+  requireSame("ScatterElements", data, updates);
+  return sameGraph([data, indices, updates]).node(
+    "ScatterElements",
+    [data, indices, updates],
+    [{ dtype: data.dtype, shape: [...data.shape] }],
+    { axis: int(normAxis(axis, data.shape.length)), reduction: { type: "string", value: reduction } },
+  )[0];
+}
+
+/** Zero padding by constant amounts: `pads` is [begin_0..begin_n, end_0..end_n] as in ONNX Pad. */
+export function pad(x: Value, pads: number[]): Value {
+  const rank = x.shape.length;
+  const shape = x.shape.map((d, i) => (typeof d === "number" ? d + pads[i] + pads[i + rank] : null));
+  return x.graph.node("Pad", [x, x.graph.int64s(pads)], [{ dtype: x.dtype, shape }])[0];
+}
+
+/** Splits `x` along `axis` into pieces whose sizes come from the int64 vector `sizes` at run time. */
+export function split(x: Value, axis: number, sizes: Value, dims: Dim[]): Value[] {
+  const ax = normAxis(axis, x.shape.length);
+  return sameGraph([x, sizes]).node(
+    "Split",
+    [x, sizes],
+    dims.map((d) => ({ dtype: x.dtype, shape: x.shape.map((s, i) => (i === ax ? d : s)) })),
+    { axis: int(ax) },
+  );
+}
