@@ -15,6 +15,7 @@ import {
   mul,
   neg,
   pow,
+  reciprocal,
   reduceMean,
   sigmoid,
   sqrt,
@@ -72,9 +73,14 @@ export function layerNorm(x: Value, weight: Value, bias: Value, eps: number): Va
   return layerNormalization(x, weight, bias, eps, -1);
 }
 
-/** RMSNorm as HF computes it: x / sqrt(mean(x^2) + eps) * weight. */
+/**
+ * RMSNorm as HF computes it: x / sqrt(mean(x^2) + eps) * weight. In float32 this is the op chain ORT
+ * fuses into SimplifiedLayerNormalization; that fused kernel keeps its statistics in float32 even for
+ * float64 inputs, so float64 multiplies by the reciprocal instead, a chain the fusion does not match.
+ */
 export function rmsNorm(x: Value, weight: Value, eps: number): Value {
   const g = x.graph;
   const variance = reduceMean(pow(x, g.scalar(x.dtype, 2)), [-1], true);
-  return mul(div(x, sqrt(add(variance, g.scalar(x.dtype, eps)))), weight);
+  const rms = sqrt(add(variance, g.scalar(x.dtype, eps)));
+  return mul(x.dtype === "float64" ? mul(x, reciprocal(rms)) : div(x, rms), weight);
 }

@@ -126,6 +126,13 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 }
 
 /**
+ * Largest int8 weight magnitude. ORT's x86 AVX2 int8 GEMM (no VNNI) sums pairs of uint8 x int8
+ * products in saturating int16, so full-range weights (2 * 255 * 127 > 32767) corrupt results; 7-bit
+ * weights (2 * 255 * 64 = 32640) cannot overflow. This is onnxruntime's "reduce_range".
+ */
+export const INT8_WEIGHT_MAX = 64;
+
+/**
  * Symmetric int8 quantisation of a [rows, cols] matrix with one scale per column. Both thunks share
  * one pass over the weights, which is dropped once both halves have been read.
  */
@@ -142,7 +149,7 @@ export function quantizeColumns(
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) s[c] = Math.max(s[c], Math.abs(w[r * cols + c]));
     }
-    for (let c = 0; c < cols; c++) s[c] = s[c] > 0 ? s[c] / 127 : 1;
+    for (let c = 0; c < cols; c++) s[c] = s[c] > 0 ? s[c] / INT8_WEIGHT_MAX : 1;
     const q = new Int8Array(rows * cols);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) q[r * cols + c] = Math.round(w[r * cols + c] / s[c]);
