@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Family, Pooling } from "../models/family.js";
 import type { PaddingSide } from "../tokenize/tokenizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
@@ -11,8 +12,6 @@ import { readJsonFile } from "../weights/checkpoint.js";
  * family's defaults (BERT and gte: CLS pooling, no template; Qwen: last-token pooling with the
  * end-of-text token, left padding, Qwen3-Embedding's instruction template).
  */
-export type Pooling = "cls" | "mean" | "last";
-export type CardFamily = "bert" | "gte" | "qwen";
 
 export interface ModelCard {
   pooling: Pooling;
@@ -36,9 +35,9 @@ export const QWEN_QUERY_TEMPLATE = "Instruct: {instruction}\nQuery:{text}";
 export const QWEN_DEFAULT_INSTRUCTION =
   "Given a web search query, retrieve relevant passages that answer the query";
 
-const MAX_LENGTH_CAP: Record<CardFamily, number> = { bert: 512, gte: 8192, qwen: 8192 };
+const MAX_LENGTH_CAP: Record<Family, number> = { bert: 512, gte: 8192, qwen: 8192 };
 
-export function defaultCard(family: CardFamily, config: Record<string, unknown>): ModelCard {
+export function defaultCard(family: Family, config: Record<string, unknown>): ModelCard {
   const hidden = typeof config.hidden_size === "number" ? config.hidden_size : 0;
   const maxPos = typeof config.max_position_embeddings === "number" ? config.max_position_embeddings : 512;
   const common = { max_length: Math.min(maxPos, MAX_LENGTH_CAP[family]), dim: hidden };
@@ -117,7 +116,7 @@ function isPositiveInt(v: unknown): v is number {
 }
 
 /** The card beside a checkpoint, or the family defaults when there is no care.json. */
-export function loadCard(dir: string, family: CardFamily, config: Record<string, unknown>): ModelCard {
+export function loadCard(dir: string, family: Family, config: Record<string, unknown>): ModelCard {
   const defaults = defaultCard(family, config);
   const file = join(dir, CARD_FILE);
   if (!existsSync(file)) return defaults;

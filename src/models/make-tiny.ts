@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultCard, writeCard, type CardFamily, type ModelCard } from "../embed/card.js";
+import { defaultCard, writeCard, type ModelCard } from "../embed/card.js";
 import {
   BERT_SPECIALS,
   byteLevelBpeTokenizer,
@@ -10,6 +10,7 @@ import {
 } from "../tokenize/build.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
+import type { Family } from "./family.js";
 import { Progress } from "../util/progress.js";
 import { writeSafetensors, type WriteDtype } from "../weights/safetensors.js";
 import { MapTensorSource } from "../weights/source.js";
@@ -127,7 +128,7 @@ export function tinyDims(family: TinyFamily, o: Partial<MakeTinyOptions> = {}): 
   };
 }
 
-export function cardFamily(family: TinyFamily): CardFamily {
+export function encoderFamily(family: TinyFamily): Family {
   return family === "bert" ? "bert" : family === "gte" ? "gte" : "qwen";
 }
 
@@ -427,7 +428,7 @@ export function makeTiny(o: MakeTinyOptions): TinyCheckpoint {
   writeJson(join(o.out, "config.json"), config);
   writeJson(join(o.out, "tokenizer.json"), tokenizer);
   writeJson(join(o.out, "tokenizer_config.json"), tokenizerConfig(family, dims.maxPositions));
-  const card = defaultCard(cardFamily(family), config);
+  const card = defaultCard(encoderFamily(family), config);
   writeCard(o.out, card);
   return { dir: o.out, config, card };
 }

@@ -1,0 +1,72 @@
+import { CareError } from "../util/errors.js";
+import { normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+import { HfEmbedder, type HfOptions } from "./hf.js";
+import { parseSpec } from "./spec.js";
+
+/** Spec schemes a CARE document side may use instead of a plain checkpoint folder. */
+const DOC_SCHEMES = ["hf:", "gguf:", "openai:"];
+
+/**
+ * The CARE asymmetric embedder (`care:<query-dir>,<doc-dir>`): queries through a small online encoder,
+ * documents through a large offline one sharing its space. The document side may be any dense spec
+ * (`gguf:<file>`, `openai:...`) as well as a checkpoint folder; its rows are cut to the query width and
+ * normalised again, as the paper's document encoder is trained to be read.
+ */
+export class CareEmbedder implements Embedder {
+  readonly name: string;
+  readonly dim: number;
+
+  constructor(
+    readonly query: HfEmbedder,
+    readonly document: Embedder,
+  ) {
+    if (document.dim < query.dim) {
+      throw new CareError(
+        `the document side ${document.name} is ${document.dim} wide, narrower than the query side ` +
+          `${query.name} (${query.dim}); it must be at least as wide`,
+      );
+    }
+    this.dim = query.dim;
+    this.name = `care:${query.dir},${document.name.startsWith("hf:") ? document.name.slice(3) : document.name}`;
+  }
+
+  static async open(queryDir: string, docSide: string, hf: HfOptions = {}): Promise<CareEmbedder> {
+    const query = await HfEmbedder.open(queryDir, hf);
+    try {
+      const isSpec = DOC_SCHEMES.some((s) => docSide.startsWith(s));
+      let document: Embedder;
+      if (!isSpec) document = await HfEmbedder.open(docSide, { ...hf, dim: undefined });
+      else {
+        const { loadEmbedder } = await import("./load.js");
+        document = await loadEmbedder(parseSpec(docSide), { threads: hf.threads });
+      }
+      try {
+        return new CareEmbedder(query, document);
+      } catch (e) {
+        await document.close?.();
+        throw e;
+      }
+    } catch (e) {
+      await query.close();
+      throw e;
+    }
+  }
+
+  encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {
+    return this.query.encodeQueries(texts, task);
+  }
+
+  async encodeCorpus(docs: Doc[], task?: TaskHint): Promise<Float32Array[]> {
+    const rows = await this.document.encodeCorpus(docs, task);
+    return rows.map((r) => (r.length === this.dim ? r : normalize(r.slice(0, this.dim))));
+  }
+
+  describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
+    const doc = this.document.describe?.().document ?? { name: this.document.name, dim: this.document.dim };
+    return { query: this.query.describe().query, document: { ...doc, dim: this.dim } };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.query.close(), this.document.close?.()]);
+  }
+}

@@ -1,0 +1,190 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { saveModel, toOnnxBytes, weightBytes, EXTERNAL_DATA_THRESHOLD } from "../graph/onnx.js";
+import { buildEncoder, familyOf, type Family } from "../models/family.js";
+import { Session } from "../runtime/session.js";
+import { padBatch, TextTokenizer } from "../tokenize/tokenizer.js";
+import { openCheckpoint } from "../weights/checkpoint.js";
+import { loadCard, formatQuery, outputDim, type ModelCard } from "./card.js";
+import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+
+export interface HfOptions {
+  /** Intra-op threads for ONNX Runtime (default 2). */
+  threads?: number;
+  /** Output width (Matryoshka truncation before normalising); default the card's `dim`. */
+  dim?: number;
+  /** Dynamic int8 quantisation of the linear layers. */
+  quantize?: "int8";
+  /** Caps the card's max_length. */
+  maxLength?: number;
+  /** Most rows per forward pass (default 32). */
+  batchSize?: number;
+  /** Most padded tokens per forward pass (default 8192), so long documents come in smaller batches. */
+  batchTokens?: number;
+}
+
+/**
+ * An embedder for a Hugging Face checkpoint folder (`hf:<dir>`): the family's encoder graph built from
+ * config.json and the safetensors weights, run by ONNX Runtime; the tokenizer and model card beside it
+ * decide truncation, padding, the query instruction and pooling. Texts are sorted by token length
+ * before batching so that each batch carries little padding; rows come back in input order, cut to
+ * `dim` and L2-normalised.
+ */
+export class HfEmbedder implements Embedder {
+  readonly name: string;
+  readonly dim: number;
+  readonly hidden: number;
+  private readonly maxLength: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly family: Family,
+    readonly config: Record<string, unknown>,
+    readonly card: ModelCard,
+    readonly tokenizer: TextTokenizer,
+    private readonly session: Session,
+    private readonly identity: Record<string, unknown>,
+    private readonly options: HfOptions,
+  ) {
+    this.name = `hf:${dir}`;
+    this.hidden = config.hidden_size as number;
+    this.dim = outputDim(card, this.hidden, options.dim);
+    this.maxLength = Math.min(
+      card.max_length,
+      options.maxLength ?? Infinity,
+      tokenizer.modelMaxLength ?? Infinity,
+    );
+    this.identity = { ...identity, dim: this.dim };
+  }
+
+  static async open(dir: string, options: HfOptions = {}): Promise<HfEmbedder> {
+    const ck = openCheckpoint(dir);
+    const configFile = join(dir, "config.json");
+    const family = familyOf(ck.config, configFile);
+    const card = loadCard(dir, family, ck.config);
+    const tokenizer = TextTokenizer.load(dir);
+    const identity = checkpointIdentity(
+      dir,
+      ck.weights.files.map((f) => f.file),
+      card,
+      options,
+    );
+    try {
+      const graph = buildEncoder(ck.config, ck.weights, {
+        pooling: card.pooling,
+        quantize: options.quantize,
+        configFile,
+      });
+      const session = await Session.create(modelSource(graph, identity), { threads: options.threads });
+      return new HfEmbedder(dir, family, ck.config, card, tokenizer, session, identity, options);
+    } finally {
+      ck.weights.close();
+    }
+  }
+
+  async encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {
+    return this.encodeTexts(texts.map((t) => formatQuery(this.card, t, task?.queryInstruction)));
+  }
+
+  async encodeCorpus(docs: Doc[]): Promise<Float32Array[]> {
+    return this.encodeTexts(docs.map(docText));
+  }
+
+  /** Embeds texts as they are (no instruction). */
+  async encodeTexts(texts: string[]): Promise<Float32Array[]> {
+    const appendEos = this.card.pooling === "last";
+    const rows = texts.map((t) => this.tokenizer.encode(t, this.maxLength, appendEos));
+    const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length);
+    const out: Float32Array[] = new Array(texts.length);
+    const maxRows = this.options.batchSize ?? 32;
+    const maxTokens = this.options.batchTokens ?? 8192;
+    let start = 0;
+    while (start < order.length) {
+      // Sorted ascending, so the last row taken sets the padded width of the batch.
+      let end = start + 1;
+      while (
+        end < order.length &&
+        end - start < maxRows &&
+        (end - start + 1) * rows[order[end]].length <= maxTokens
+      )
+        end++;
+      const idx = order.slice(start, end);
+      const batch = padBatch(
+        idx.map((i) => rows[i]),
+        this.tokenizer.padId,
+        this.card.padding_side,
+      );
+      const result = await this.session.run(
+        {
+          input_ids: { dtype: "int64", shape: [idx.length, batch.seqLen], data: batch.ids },
+          attention_mask: { dtype: "int64", shape: [idx.length, batch.seqLen], data: batch.mask },
+        },
+        ["embedding"],
+      );
+      const emb = result.embedding.data as Float32Array;
+      idx.forEach((i, r) => {
+        out[i] = normalize(emb.slice(r * this.hidden, r * this.hidden + this.dim));
+      });
+      start = end;
+    }
+    return out;
+  }
+
+  describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
+    return { query: this.identity, document: this.identity };
+  }
+
+  async close(): Promise<void> {
+    await this.session.dispose();
+  }
+}
+
+/**
+ * What identifies the encoder an index was built with: the folder, hashes of config.json, the
+ * tokenizer and the card, and the weights files' sizes and modification times (hashing gigabytes of
+ * weights on every start would cost more than the check is worth).
+ */
+function checkpointIdentity(
+  dir: string,
+  weightFiles: string[],
+  card: ModelCard,
+  options: HfOptions,
+): Record<string, unknown> {
+  const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex").slice(0, 16);
+  const fileHash = (f: string) => (existsSync(f) ? sha(readFileSync(f)) : null);
+  const stamps = weightFiles.map((f) => {
+    const s = statSync(f);
+    return `${f}:${s.size}:${s.mtimeMs}`;
+  });
+  return {
+    kind: "hf",
+    path: resolve(dir),
+    config_hash: fileHash(join(dir, "config.json")),
+    tokenizer_hash: fileHash(join(dir, "tokenizer.json")),
+    card: card,
+    weights_hash: sha(stamps.join("\n")),
+    weights_bytes: weightFiles.reduce((s, f) => s + statSync(f).size, 0),
+    quantize: options.quantize ?? null,
+  };
+}
+
+/**
+ * ONNX bytes in memory for models under the protobuf limit; larger ones are written once (weights as
+ * external data) to a cache folder keyed by the checkpoint identity, and reused on later starts.
+ */
+function modelSource(
+  graph: ReturnType<typeof buildEncoder>,
+  identity: Record<string, unknown>,
+): Uint8Array | string {
+  if (weightBytes(graph) <= EXTERNAL_DATA_THRESHOLD) return toOnnxBytes(graph);
+  const key = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 24);
+  const dir = join(process.env.CARE_CACHE_DIR ?? join(tmpdir(), "care-cache"), "onnx", key);
+  const file = join(dir, "model.onnx");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    saveModel(graph, file);
+  }
+  return file;
+}

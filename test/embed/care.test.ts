@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CareEmbedder } from "../../src/embed/care.js";
+import type { Embedder } from "../../src/embed/embedder.js";
+import { HfEmbedder } from "../../src/embed/hf.js";
+import { loadEmbedder } from "../../src/embed/load.js";
+import { makeTiny } from "../../src/models/make-tiny.js";
+
+const dir = mkdtempSync(join(tmpdir(), "care-care-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const q = join(dir, "query-bert");
+const d = join(dir, "doc-qwen3");
+const DOCS = [
+  { id: "a", text: "二甲双胍是二型糖尿病的一线用药", title: "糖尿病" },
+  { id: "b", text: "高血压患者应低盐饮食" },
+];
+const TASK = { name: "t", type: "retrieval" as const, queryInstruction: "检索医学回答" };
+
+function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
+  let m = 0;
+  a.forEach((v, i) => v.forEach((x, j) => (m = Math.max(m, Math.abs(x - b[i][j])))));
+  return m;
+}
+
+describe("CareEmbedder", () => {
+  beforeAll(() => {
+    makeTiny({ out: q, family: "bert", hidden: 16, heads: 2, seed: 1 });
+    makeTiny({ out: d, family: "qwen3", hidden: 32, heads: 4, kvHeads: 2, seed: 2 });
+  });
+
+  it("encodes queries with the query side and documents with the document side cut to its width", async () => {
+    const care = await loadEmbedder(`care:${q},${d}`, { threads: 1 });
+    expect(care.name).toBe(`care:${q},${d}`);
+    expect(care.dim).toBe(16);
+    const qSide = await HfEmbedder.open(q, { threads: 1 });
+    const dSide = await HfEmbedder.open(d, { threads: 1 });
+    expect(dSide.dim).toBe(32);
+
+    const queries = await care.encodeQueries(["糖尿病吃什么药"], TASK);
+    expect(maxAbsDiff(queries, await qSide.encodeQueries(["糖尿病吃什么药"], TASK))).toBe(0);
+
+    const docs = await care.encodeCorpus(DOCS, TASK);
+    const full = await dSide.encodeCorpus(DOCS);
+    for (let i = 0; i < docs.length; i++) {
+      expect(docs[i].length).toBe(16);
+      expect(Math.hypot(...docs[i])).toBeCloseTo(1, 5);
+      // Same direction as the document side's first 16 coordinates.
+      const head = full[i].slice(0, 16);
+      const n = Math.hypot(...head);
+      docs[i].forEach((x, j) => expect(x).toBeCloseTo(head[j] / n, 5));
+    }
+
+    const id = care.describe!();
+    expect(id.query).toEqual(qSide.describe().query);
+    expect(id.document).toMatchObject({ kind: "hf", path: dSide.describe().document.path, dim: 16 });
+    await Promise.all([care.close!(), qSide.close(), dSide.close()]);
+  });
+
+  it("takes a document-side spec as well as a folder", async () => {
+    const care = await loadEmbedder(`care:${q},hf:${d}`, { threads: 1 });
+    expect(care.dim).toBe(16);
+    expect((await care.encodeCorpus(DOCS))[1].length).toBe(16);
+    await care.close!();
+  });
+
+  it("refuses a document side narrower than the query side", async () => {
+    await expect(CareEmbedder.open(d, q, { threads: 1 })).rejects.toThrow(
+      /document side hf:.* is 16 wide, narrower than the query side hf:.* \(32\)/,
+    );
+    const query = await HfEmbedder.open(q, { threads: 1 });
+    const narrow: Embedder = {
+      name: "fake",
+      dim: 8,
+      encodeQueries: async () => [],
+      encodeCorpus: async () => [],
+    };
+    expect(() => new CareEmbedder(query, narrow)).toThrow(/fake is 8 wide/);
+    await query.close();
+  });
+
+  it("cuts and renormalises rows from a non-HF document side", async () => {
+    const query = await HfEmbedder.open(q, { threads: 1 });
+    const wide: Embedder = {
+      name: "gguf:/models/doc.gguf",
+      dim: 20,
+      encodeQueries: async () => [],
+      encodeCorpus: async (docs) =>
+        docs.map(() => Float32Array.from({ length: 20 }, (_, i) => (i < 16 ? 0.5 : 3))),
+    };
+    const care = new CareEmbedder(query, wide);
+    expect(care.name).toBe(`care:${q},gguf:/models/doc.gguf`);
+    const [row] = await care.encodeCorpus([DOCS[0]]);
+    expect([...row]).toEqual(new Array(16).fill(0.25));
+    expect(care.describe().document).toEqual({ name: "gguf:/models/doc.gguf", dim: 16 });
+    await query.close();
+  });
+});
