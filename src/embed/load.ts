@@ -11,10 +11,7 @@ export interface LoadOptions {
  * Opens the dense embedder a spec names. Backends are imported lazily so that, say, a BM25 run never
  * loads ONNX Runtime. Each backend module adds its case here.
  */
-export async function loadEmbedder(
-  spec: string | ModelSpec,
-  options: LoadOptions = {},
-): Promise<Embedder> {
+export async function loadEmbedder(spec: string | ModelSpec, options: LoadOptions = {}): Promise<Embedder> {
   const parsed = typeof spec === "string" ? parseSpec(spec) : spec;
   switch (parsed.kind) {
     case "hf": {
@@ -28,8 +25,6 @@ export async function loadEmbedder(
       });
     }
     default:
-      throw new CareError(
-        `model kind "${parsed.kind}" is not a dense embedder`,
-      );
+      throw new CareError(`model kind "${parsed.kind}" is not a dense embedder`);
   }
 }
