@@ -73,7 +73,7 @@ describe("saveModel", () => {
     const reads = { count: 0 };
     const { graph } = model(reads);
     const inline = await Session.create(toOnnxBytes(graph));
-    const expected = (await inline.run(feeds)).y.data;
+    const expected = (await inline.run(feeds)).y.data as Float32Array;
     await inline.dispose();
 
     const file = join(dir, "ext.onnx");
@@ -87,7 +87,7 @@ describe("saveModel", () => {
     expect(readFileSync(file).includes(Buffer.from("ext.onnx.data"))).toBe(true);
 
     const session = await Session.create(file);
-    const got = (await session.run(feeds)).y.data;
+    const got = (await session.run(feeds)).y.data as Float32Array;
     await session.dispose();
     expect(Array.from(got)).toEqual(Array.from(expected));
   });
