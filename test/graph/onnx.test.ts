@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { linear } from "../../src/graph/nn.js";
 import { saveModel, toOnnxBytes, weightBytes } from "../../src/graph/onnx.js";
 import { softmax } from "../../src/graph/ops.js";
 import { ProtoWriter } from "../../src/graph/protobuf.js";
+import { openGraph } from "../../src/runtime/open-graph.js";
 import { Session } from "../../src/runtime/session.js";
 import { rng } from "../models/tiny-weights.js";
 
@@ -106,5 +107,25 @@ describe("saveModel", () => {
   it("reports a model ORT cannot load as a CareError naming the file", async () => {
     const file = join(dir, "ext.onnx.data");
     await expect(Session.create(file)).rejects.toThrow(/ext\.onnx\.data: ONNX Runtime could not load/);
+  });
+});
+
+describe("openGraph", () => {
+  const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
+  const feeds = { x: { dtype: "float32" as const, shape: [1, 64], data: x } };
+
+  it("loads large models through a temporary external-data file and removes it", async () => {
+    const tempDir = mkdtempSync(join(dir, "open-"));
+    const reads = { count: 0 };
+    const { graph } = model(reads);
+    const viaFile = await openGraph(graph, { inMemoryLimit: 0, tempDir });
+    expect(readdirSync(tempDir)).toEqual([]);
+    const viaBytes = await openGraph(graph);
+    expect(reads.count).toBe(2);
+    const a = (await viaFile.run(feeds)).y.data as Float32Array;
+    const b = (await viaBytes.run(feeds)).y.data as Float32Array;
+    await viaFile.dispose();
+    await viaBytes.dispose();
+    expect(Array.from(a)).toEqual(Array.from(b));
   });
 });
