@@ -1,0 +1,240 @@
+import { CareError } from "../util/errors.js";
+import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+
+export interface OpenAIEmbedderOptions {
+  /** Server root or API base, e.g. http://localhost:8000/v1 (see embeddingsUrl). */
+  baseUrl: string;
+  model: string;
+  /** Environment variable holding the API key; when it is unset no Authorization header is sent. */
+  apiKeyEnv?: string;
+  /** Texts per request. */
+  batchSize?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Retries per request after the first attempt, on 408, 429, 5xx, network errors and timeouts. */
+  maxRetries?: number;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** First retry delay; it doubles per retry up to retryMaxMs, with jitter. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /**
+   * How a query with a task instruction is sent, with {instruction} and {text} placeholders, e.g.
+   * Qwen3-Embedding's "Instruct: {instruction}\nQuery: {text}". Without one, or without an instruction,
+   * queries go as they are. Documents never get one.
+   */
+  queryTemplate?: string;
+  /** The expected width; responses of another width are an error. Otherwise learnt from the first one. */
+  dim?: number;
+  /** Asks the server for truncated (Matryoshka) embeddings of this width: OpenAI's `dimensions`. */
+  dimensions?: number;
+}
+
+/** Qwen3-Embedding's query format, the default for models with that name. */
+export const QWEN3_QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {text}";
+
+/**
+ * The /embeddings endpoint of a base URL: kept when it already ends so; `/v1/embeddings` on a bare
+ * origin (http://host:8000); otherwise `/embeddings` appended (http://host:8000/v1, OpenAI's base URL form).
+ */
+export function embeddingsUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  if (/\/embeddings$/.test(trimmed)) return trimmed;
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new CareError(`bad embeddings base URL "${baseUrl}"`);
+  }
+  return url.pathname === "/" || url.pathname === "" ? `${trimmed}/v1/embeddings` : `${trimmed}/embeddings`;
+}
+
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An Embedder backed by any OpenAI-compatible embeddings endpoint (OpenAI, vLLM, TEI, llama.cpp server,
+ * another care serve). Texts go in batches, several requests at once; failures that may pass (rate
+ * limits, server errors, dropped connections, timeouts) are retried with exponential backoff and jitter,
+ * honouring Retry-After. Rows come back in input order, L2-normalised. The API key is read from the
+ * environment and never appears in messages.
+ */
+export class OpenAIEmbedder implements Embedder {
+  readonly name: string;
+  private readonly url: string;
+  private readonly key: string | undefined;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly queryTemplate: string | undefined;
+  private width: number | undefined;
+
+  constructor(private readonly options: OpenAIEmbedderOptions) {
+    this.url = embeddingsUrl(options.baseUrl);
+    this.name = `openai:${options.baseUrl.replace(/\/+$/, "")}#${options.model}`;
+    this.key = process.env[options.apiKeyEnv ?? "OPENAI_API_KEY"] || undefined;
+    this.batchSize = positive("batchSize", options.batchSize ?? 32);
+    this.concurrency = positive("concurrency", options.concurrency ?? 4);
+    this.maxRetries = Math.max(0, options.maxRetries ?? 6);
+    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? 120_000);
+    this.retryBaseMs = options.retryBaseMs ?? 500;
+    this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.queryTemplate =
+      options.queryTemplate ?? (/qwen3-embedding/i.test(options.model) ? QWEN3_QUERY_TEMPLATE : undefined);
+    this.width = options.dim ?? options.dimensions;
+  }
+
+  /** The embedding width: given, or learnt from the first response; 0 until then. */
+  get dim(): number {
+    return this.width ?? 0;
+  }
+
+  describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
+    const side = { kind: "openai", url: this.url, model: this.options.model, dim: this.width };
+    return { query: { ...side, queryTemplate: this.queryTemplate ?? null }, document: side };
+  }
+
+  encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {
+    const template = this.queryTemplate;
+    const instruction = task?.queryInstruction;
+    if (!template || !instruction) return this.embed(texts);
+    return this.embed(
+      texts.map((t) =>
+        template.replace(/\{(instruction|text)\}/g, (_, k: string) => (k === "text" ? t : instruction)),
+      ),
+    );
+  }
+
+  encodeCorpus(docs: Doc[]): Promise<Float32Array[]> {
+    return this.embed(docs.map(docText));
+  }
+
+  /** Embeds texts as they are: batched, `concurrency` requests at once, results in input order. */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
+    const results: Float32Array[][] = new Array(batches.length);
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      // After one batch fails for good the others stop taking work; the first error is the answer.
+      while (next < batches.length && !failed) {
+        const b = next++;
+        try {
+          results[b] = await this.request(batches[b]);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+    return results.flat();
+  }
+
+  private async request(input: string[]): Promise<Float32Array[]> {
+    let lastError = "";
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      try {
+        return await this.attempt(input);
+      } catch (e) {
+        if (!(e instanceof RetryableError)) throw e;
+        lastError = e.message;
+        if (attempt === this.maxRetries) break;
+        const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
+        // Equal jitter: half the backoff fixed, half random, so retrying clients spread out.
+        const wait = Math.max(
+          backoff / 2 + Math.random() * (backoff / 2),
+          Math.min(e.retryAfterMs ?? 0, this.retryMaxMs),
+        );
+        await sleep(wait);
+      }
+    }
+    throw new CareError(
+      `${this.url}: giving up after ${this.maxRetries + 1} attempts; last error: ${lastError}`,
+    );
+  }
+
+  private async attempt(input: string[]): Promise<Float32Array[]> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.key) headers.authorization = `Bearer ${this.key}`;
+    const body: Record<string, unknown> = { model: this.options.model, input, encoding_format: "float" };
+    if (this.options.dimensions) body.dimensions = this.options.dimensions;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(this.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await res.text();
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const why =
+        err.name === "TimeoutError"
+          ? `no response within ${this.timeoutMs} ms`
+          : (err.cause?.code ?? err.message);
+      throw new RetryableError(this.redact(why));
+    }
+    if (!res.ok) {
+      const msg = `HTTP ${res.status}: ${this.redact(text.slice(0, 300))}`;
+      if (res.status === 408 || res.status === 429 || res.status >= 500) {
+        const after = Number(res.headers.get("retry-after"));
+        throw new RetryableError(msg, Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
+      }
+      throw new CareError(`${this.url}: ${msg}`);
+    }
+    return this.parse(text, input.length);
+  }
+
+  private parse(text: string, expected: number): Float32Array[] {
+    let json: { data?: { embedding?: unknown; index?: unknown }[] };
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CareError(`${this.url}: response is not JSON: ${this.redact(text.slice(0, 200))}`);
+    }
+    const data = json?.data;
+    if (!Array.isArray(data) || data.length !== expected)
+      throw new CareError(
+        `${this.url}: expected "data" with ${expected} embeddings, got ${Array.isArray(data) ? data.length : "none"}`,
+      );
+    const rows: Float32Array[] = new Array(expected);
+    data.forEach((item, k) => {
+      const index = typeof item?.index === "number" ? item.index : k;
+      const emb = item?.embedding;
+      if (!Array.isArray(emb) || emb.length === 0 || !emb.every((x) => typeof x === "number"))
+        throw new CareError(`${this.url}: data[${k}].embedding is not a list of numbers`);
+      if (index < 0 || index >= expected || rows[index])
+        throw new CareError(`${this.url}: data[${k}] has a bad or repeated index ${index}`);
+      if (this.width === undefined) this.width = emb.length;
+      else if (emb.length !== this.width)
+        throw new CareError(`${this.url}: embedding width ${emb.length}, expected ${this.width}`);
+      rows[index] = normalize(Float32Array.from(emb as number[]));
+    });
+    return rows;
+  }
+
+  private redact(s: string): string {
+    return this.key ? s.split(this.key).join("[key]") : s;
+  }
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1)
+    throw new CareError(`OpenAIEmbedder: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
