@@ -39,6 +39,7 @@ export {
 export { Graph, type DType, type Dim, type Value, type Node as GraphNode } from "./graph/ir.js";
 export { toOnnxBytes, saveModel } from "./graph/onnx.js";
 export { Session, int64Tensor, type Tensor, type SessionOptions } from "./runtime/session.js";
+export { openGraph, type OpenGraphOptions } from "./runtime/open-graph.js";
 export {
   buildEncoder,
   familyOf,
@@ -48,3 +49,80 @@ export {
   type Pooling,
   type EncoderOptions,
 } from "./models/family.js";
+export {
+  fleissKappa,
+  fleissKappaFromRatings,
+  cohenKappa,
+  confusionMatrix,
+  type KappaWeights,
+} from "./curate/agreement.js";
+export {
+  decide,
+  relevanceGrade,
+  buildRankingTask,
+  buildStsTask,
+  DEFAULT_THRESHOLDS,
+  type Decision,
+  type Thresholds,
+  type VotedPair,
+} from "./curate/aggregate.js";
+export { makePair, pairId, readPairs, loadPairs, type Pair } from "./curate/pair.js";
+export { RUBRIC_VERSION, RUBRIC_LEVELS, parseJudgment, judgmentMessages } from "./curate/rubric.js";
+export { readJudgeConfigs, parseJudgeConfigs, type JudgeConfig } from "./curate/judge-config.js";
+export {
+  openJudge,
+  openJudges,
+  RubricJudge,
+  type Judge,
+  type Judgment,
+  type JudgeInput,
+} from "./curate/judge.js";
+export {
+  runJudges,
+  countPending,
+  needsJudgment,
+  type JudgeRunOptions,
+  type JudgeRunSummary,
+} from "./curate/runner.js";
+export { JudgmentStore, type JudgeTotals } from "./curate/store.js";
+export { collectVotes } from "./curate/votes.js";
+export { curationStats, falseNegativeAudit, type CurationStats } from "./curate/stats.js";
+export { pipelineExpertAgreement, type ExpertAgreement } from "./curate/expert-agreement.js";
+export { startReviewServer } from "./curate/review-server.js";
+export { writeCurationReport } from "./curate/report.js";
+export { MapTensorSource, type TensorSource } from "./weights/source.js";
+export {
+  SafetensorsFile,
+  writeSafetensors,
+  type WriteTensor,
+  type StoredDtype,
+  type WriteDtype,
+} from "./weights/safetensors.js";
+export { openCheckpoint, openWeights, CheckpointWeights } from "./weights/checkpoint.js";
+export {
+  TextTokenizer,
+  padBatch,
+  type BatchOptions,
+  type EncodedBatch,
+  type PaddingSide,
+} from "./tokenize/tokenizer.js";
+export {
+  makeTiny,
+  randomWeights,
+  TINY_FAMILIES,
+  TINY_SHAPES,
+  type MakeTinyOptions,
+  type TinyFamily,
+  type TinyShape,
+} from "./models/make-tiny.js";
+export {
+  CARD_FILE,
+  defaultCard,
+  loadCard,
+  parseCard,
+  formatQuery,
+  type ModelCard,
+} from "./embed/card.js";
+export { HfEmbedder, type HfOptions } from "./embed/hf.js";
+export { CareEmbedder } from "./embed/care.js";
+export { loadEmbedder, type LoadOptions } from "./embed/load.js";

@@ -11,9 +11,19 @@ export interface LoadOptions {
  * Opens the dense embedder a spec names. Backends are imported lazily so that, say, a BM25 run never
  * loads ONNX Runtime. Each backend module adds its case here.
  */
-export async function loadEmbedder(spec: string | ModelSpec, _options: LoadOptions = {}): Promise<Embedder> {
+export async function loadEmbedder(spec: string | ModelSpec, options: LoadOptions = {}): Promise<Embedder> {
   const parsed = typeof spec === "string" ? parseSpec(spec) : spec;
   switch (parsed.kind) {
+    case "hf": {
+      const { HfEmbedder } = await import("./hf.js");
+      return HfEmbedder.open(parsed.dir, { threads: options.threads });
+    }
+    case "care": {
+      const { CareEmbedder } = await import("./care.js");
+      return CareEmbedder.open(parsed.queryDir, parsed.docDir, {
+        threads: options.threads,
+      });
+    }
     case "openai": {
       const { OpenAIEmbedder } = await import("./openai.js");
       return new OpenAIEmbedder({ baseUrl: parsed.baseUrl, model: parsed.model });
