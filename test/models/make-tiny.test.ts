@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
+import { register } from "../../src/cli/models.js";
 import { charsFromFile, makeTiny, randomWeights, tensorSpecs } from "../../src/models/make-tiny.js";
 import { TextTokenizer } from "../../src/tokenize/tokenizer.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
@@ -125,6 +127,50 @@ describe("make-tiny", () => {
     const tok = TextTokenizer.load(join(dir, "dims"));
     expect(tok.tokenizer.tokenize("糖尿病").length).toBe(3);
     expect(tok.tokenizer.tokenize("头").length).toBe(3); // not covered: three byte tokens
+  });
+
+  it("runs as `care models make-tiny`", async () => {
+    const program = new Command("care").exitOverride();
+    register(program);
+    const out = join(dir, "cli");
+    const write = process.stdout.write;
+    let printed = "";
+    process.stdout.write = ((s: string) => ((printed += s), true)) as typeof process.stdout.write;
+    try {
+      await program.parseAsync(
+        [
+          "models",
+          "make-tiny",
+          "--family",
+          "gte",
+          "--out",
+          out,
+          "--layers",
+          "1",
+          "--hidden",
+          "16",
+          "--heads",
+          "2",
+        ],
+        { from: "user" },
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(printed).toContain(`wrote ${out}: new, 1 layers, hidden 16`);
+    expect(openCheckpoint(out).config).toMatchObject({
+      model_type: "new",
+      num_hidden_layers: 1,
+      hidden_size: 16,
+    });
+    await expect(
+      program.parseAsync(["models", "make-tiny", "--family", "bert", "--out", out, "--layers", "x"], {
+        from: "user",
+      }),
+    ).rejects.toThrow('--layers must be an integer ≥ 1, got "x"');
+    await expect(program.parseAsync(["models", "make-tiny", "--out", out], { from: "user" })).rejects.toThrow(
+      "give --family or --shape",
+    );
   });
 
   it("rejects inconsistent options with clear errors", () => {

@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import {
+  charsFromFile,
+  makeTiny,
+  TINY_FAMILIES,
+  TINY_SHAPES,
+  type TinyFamily,
+  type TinyShape,
+} from "../models/make-tiny.js";
+import { CareError } from "../util/errors.js";
+import type { WriteDtype } from "../weights/safetensors.js";
+
+interface MakeTinyFlags {
+  family?: string;
+  shape?: string;
+  out: string;
+  layers?: string;
+  hidden?: string;
+  heads?: string;
+  kvHeads?: string;
+  intermediate?: string;
+  vocabFrom?: string;
+  seed: string;
+  dtype?: string;
+}
+
+function int(flag: string, v: string | undefined, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new CareError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+/** `care models ...`: checkpoint utilities. */
+export function register(program: Command): void {
+  const models = program.command("models").description("checkpoint utilities");
+  models
+    .command("make-tiny")
+    .description(
+      "write a random Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer.json, care.json): " +
+        "tiny ones for tests and smoke runs, --shape for real-size latency benchmarks",
+    )
+    .option("--family <family>", `model family: ${TINY_FAMILIES.join(" | ")}`)
+    .option("--shape <shape>", `real-size preset: ${TINY_SHAPES.join(" | ")}`)
+    .requiredOption("--out <dir>", "output folder")
+    .option("--layers <n>", "transformer layers (default 2)")
+    .option("--hidden <n>", "hidden size (default 32)")
+    .option("--heads <n>", "attention heads (default 4)")
+    .option("--kv-heads <n>", "key/value heads, Qwen only (default heads / 2)")
+    .option("--intermediate <n>", "MLP width (default 2 × hidden)")
+    .option(
+      "--vocab-from <file>",
+      "text file whose Chinese characters form the vocabulary (default: all CJK)",
+    )
+    .option("--seed <n>", "random seed", "0")
+    .option("--dtype <dtype>", "weight dtype: F32 | F16 | BF16 (default F32; BF16 for the Qwen shapes)")
+    .action((o: MakeTinyFlags) => {
+      if (!o.family && !o.shape) throw new CareError("give --family or --shape");
+      const dtype = o.dtype?.toUpperCase();
+      if (dtype !== undefined && !["F32", "F16", "BF16"].includes(dtype)) {
+        throw new CareError(`--dtype must be F32, F16 or BF16, got "${o.dtype}"`);
+      }
+      const made = makeTiny({
+        out: o.out,
+        family: o.family as TinyFamily | undefined,
+        shape: o.shape as TinyShape | undefined,
+        layers: int("layers", o.layers),
+        hidden: int("hidden", o.hidden),
+        heads: int("heads", o.heads),
+        kvHeads: int("kv-heads", o.kvHeads),
+        intermediate: int("intermediate", o.intermediate),
+        chars: o.vocabFrom ? charsFromFile(o.vocabFrom) : undefined,
+        seed: int("seed", o.seed, 0),
+        dtype: dtype as WriteDtype | undefined,
+        progress: true,
+      });
+      const c = made.config;
+      process.stdout.write(
+        `wrote ${made.dir}: ${c.model_type}, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ` +
+          `vocab ${c.vocab_size}, ${c.torch_dtype}; card: pooling ${made.card.pooling}, max_length ${made.card.max_length}\n`,
+      );
+    });
+}
