@@ -206,9 +206,17 @@ describe("Qwen family", () => {
 });
 
 describe("gte new family", () => {
+  it("builds a float64 graph that equals the reference to float32 rounding", async () => {
+    const src = tinyGte();
+    const ref = gteForward(tinyGteConfig, src, IDS, MASK);
+    const got = await encode(tinyGteConfig, src, IDS, MASK, { pooling: "mean", dtype: "float64" });
+    expect(maxError(got, ref, poolReference(ref, MASK, "mean"), MASK)).toBeLessThan(1e-6);
+  });
+
   for (const [name, cfg] of [
     ["NTK-scaled rotary", tinyGteConfig],
     ["plain rotary", { ...tinyGteConfig, rope_scaling: null }],
+    ["RMSNorm layers", { ...tinyGteConfig, layer_norm_type: "rms_norm" }],
   ] as const) {
     it(`equals the reference forward pass (${name})`, async () => {
       const src = tinyGte();
