@@ -126,3 +126,14 @@ export {
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";
+export { buildIndex, type BuildIndexOptions, type BuildReport } from "./index/build.js";
+export {
+  openIndex,
+  type OpenIndexOptions,
+  type SearchHit,
+  type SearchMode,
+  type VectorIndex,
+} from "./index/open.js";
+export { readManifest, type IndexManifest, type ModelIdentity, type Quantization } from "./index/manifest.js";
+export { recallAtK } from "./index/recall.js";
+export { createServer, type CareServer, type ServerOptions } from "./serve/server.js";

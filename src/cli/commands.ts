@@ -2,11 +2,12 @@ import type { Command } from "commander";
 import { register as registerData } from "./data.js";
 import { register as registerModels } from "./models.js";
 import { register as registerIndex } from "./index-cmd.js";
+import { register as registerServe } from "./serve.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
  */
-const modules: ((program: Command) => void)[] = [registerData, registerIndex, registerModels];
+const modules: ((program: Command) => void)[] = [registerData, registerIndex, registerServe, registerModels];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

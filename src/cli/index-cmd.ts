@@ -19,11 +19,18 @@ interface IndexOptions {
   efConstruction?: number;
   efSearch?: number;
   threads?: number;
+  saveEvery?: number;
 }
 
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError("expected a positive number");
   return n;
 }
 
@@ -65,6 +72,7 @@ export function register(program: Command): void {
     .option("--ef-construction <n>", "HNSW build width (new index only)", positiveInt)
     .option("--ef-search <n>", "HNSW default search width (new index only)", positiveInt)
     .option("--threads <n>", "threads for an in-process encoder", positiveInt)
+    .option("--save-every <seconds>", "seconds between saves of the ANN graph (default 120)", positiveNumber)
     .action(async (opts: IndexOptions) => {
       const encoders = await openEncoders(opts.doc, opts.endpoint, opts.threads);
       const remote = parseSpec(opts.doc).kind === "openai";
@@ -80,6 +88,7 @@ export function register(program: Command): void {
           connectivity: opts.connectivity,
           expansionAdd: opts.efConstruction,
           expansionSearch: opts.efSearch,
+          saveEverySeconds: opts.saveEvery,
         });
         if (r.skips.count) process.stderr.write(`skipped ${r.skips.count} rows:\n${r.skips.summary()}\n`);
         process.stdout.write(

@@ -43,8 +43,11 @@ export interface IndexManifest {
   updated: string;
 }
 
+/** What an index needs to know of an encoder to recognise it (an Embedder, or one in a worker thread). */
+export type EncoderInfo = Pick<Embedder, "name" | "dim" | "describe">;
+
 /** Both sides of an embedder as an index records them. */
-export function identities(embedder: Embedder): { query: ModelIdentity; document: ModelIdentity } {
+export function identities(embedder: EncoderInfo): { query: ModelIdentity; document: ModelIdentity } {
   const described = embedder.describe?.();
   const side = (identity: Record<string, unknown> | undefined): ModelIdentity => ({
     name: embedder.name,
@@ -76,7 +79,7 @@ function canonical(v: unknown): string {
  * Refuses a document encoder other than the one that built the index (resume, --append): vectors of
  * two models in one index would be silently incomparable.
  */
-export function checkDocumentEncoder(manifest: IndexManifest, embedder: Embedder, dir: string): void {
+export function checkDocumentEncoder(manifest: IndexManifest, embedder: EncoderInfo, dir: string): void {
   const ids = identities(embedder);
   if (embedder.dim !== manifest.dim || !sameIdentity(ids.document.identity, manifest.document.identity)) {
     throw new CareError(
@@ -91,7 +94,7 @@ export function checkDocumentEncoder(manifest: IndexManifest, embedder: Embedder
  * Refuses a query encoder that does not share the index's space. Accepted: the query side the document
  * encoder pairs with, or the document model itself (symmetric search), at the index's width.
  */
-export function checkQueryEncoder(manifest: IndexManifest, embedder: Embedder, dir: string): void {
+export function checkQueryEncoder(manifest: IndexManifest, embedder: EncoderInfo, dir: string): void {
   const ids = identities(embedder);
   const pairs =
     sameIdentity(ids.query.identity, manifest.query.identity) ||

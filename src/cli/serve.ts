@@ -1,0 +1,84 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { SPEC_GRAMMAR } from "../embed/spec.js";
+import { createServer } from "../serve/server.js";
+
+interface ServeOptions {
+  index: string;
+  query: string;
+  port: number;
+  host: string;
+  threads?: number;
+  maxQueue?: number;
+  maxBatch?: number;
+  exact?: boolean;
+  efSearch?: number;
+  rescore?: number;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = nonNegativeInt(v);
+  if (n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description(
+      "serve an index: POST /search, POST /v1/embeddings (OpenAI-compatible), /healthz, /metrics, and a search page at /",
+    )
+    .requiredOption("--index <dir>", "index folder written by care index")
+    .requiredOption(
+      "--query <spec>",
+      `query encoder (must pair with the index's document encoder): ${SPEC_GRAMMAR}`,
+    )
+    .option("--port <n>", "port (0 picks a free one)", nonNegativeInt, 8080)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--threads <n>", "threads for the query encoder", positiveInt)
+    .option("--max-queue <n>", "requests that may wait for the encoder before 429", positiveInt)
+    .option("--max-batch <n>", "queued texts encoded in one call", positiveInt)
+    .option("--exact", "score every document instead of searching the HNSW graph")
+    .option("--ef-search <n>", "HNSW search width (wider: slower, closer to exact)", positiveInt)
+    .option(
+      "--rescore <n>",
+      "for int8/f16 graphs: candidates per hit rescored with float vectors",
+      positiveInt,
+    )
+    .action(async (opts: ServeOptions) => {
+      const server = await createServer({
+        index: opts.index,
+        query: opts.query,
+        threads: opts.threads,
+        maxQueue: opts.maxQueue,
+        maxBatch: opts.maxBatch,
+        indexOptions: {
+          mode: opts.exact ? "exact" : "ann",
+          expansionSearch: opts.efSearch,
+          rescore: opts.rescore,
+        },
+      });
+      const url = await server.listen(opts.port, opts.host);
+      process.stdout.write(`care serve: ${server.index.count} documents, search page at ${url}/\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`care serve: ${signal}, finishing requests in flight\n`);
+        server.close().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            process.stderr.write(`care serve: ${(e as Error).message}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    });
+}

@@ -1,0 +1,127 @@
+import { Worker } from "node:worker_threads";
+import type { Embedder, TaskHint } from "../embed/embedder.js";
+import type { EncoderInfo } from "../index/manifest.js";
+import { CareError } from "../util/errors.js";
+import type { EncoderIdentity, Side, WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
+
+/** Where the server's encoding happens: in a worker thread (local models) or in process (remote ones). */
+export interface EncodeBackend {
+  readonly info: EncoderInfo;
+  encode(side: Side, texts: string[], task?: TaskHint): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+/** The encoder is gone (its worker died, or the server is closing): the request may be retried. */
+export class EncoderUnavailable extends Error {}
+
+/** For encoders that never hold the event loop (remote endpoints) and for tests. */
+export class InProcessBackend implements EncodeBackend {
+  constructor(private readonly embedder: Embedder) {}
+
+  get info(): EncoderInfo {
+    return this.embedder;
+  }
+
+  encode(side: Side, texts: string[], task?: TaskHint): Promise<Float32Array[]> {
+    return side === "query"
+      ? this.embedder.encodeQueries(texts, task)
+      : this.embedder.encodeCorpus(
+          texts.map((text, i) => ({ id: String(i), text })),
+          task,
+        );
+  }
+
+  async close(): Promise<void> {
+    await this.embedder.close?.();
+  }
+}
+
+/**
+ * The encoder opened from a spec inside a worker thread. Should the worker die (out of memory, a
+ * native crash), requests in flight fail as unavailable and the next request starts a fresh worker.
+ */
+export class WorkerBackend implements EncodeBackend {
+  private worker!: Worker;
+  private alive!: Promise<void>;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }
+  >();
+  private closing = false;
+  info!: EncoderInfo;
+
+  private constructor(private readonly setup: WorkerSetup) {}
+
+  static async start(spec: string, threads?: number): Promise<WorkerBackend> {
+    const b = new WorkerBackend({ spec, threads });
+    await b.spawn();
+    return b;
+  }
+
+  private spawn(): Promise<void> {
+    // Under tsx (development, tests) the worker is TypeScript and needs tsx's loader too.
+    const ts = import.meta.url.endsWith(".ts");
+    const worker = new Worker(new URL(`./encoder-worker.${ts ? "ts" : "js"}`, import.meta.url), {
+      workerData: this.setup,
+      execArgv: ts ? [...process.execArgv, "--import", "tsx"] : process.execArgv,
+    });
+    this.worker = worker;
+    let ready = false;
+    this.alive = new Promise<void>((resolve, reject) => {
+      worker.on("message", (m: WorkerReply) => {
+        switch (m.type) {
+          case "ready":
+            this.info = toInfo(m.info);
+            ready = true;
+            resolve();
+            break;
+          case "fatal":
+            reject(new CareError(`cannot open query encoder "${this.setup.spec}": ${m.message}`));
+            break;
+          case "result":
+            this.pending.get(m.id)?.resolve(m.vectors);
+            this.pending.delete(m.id);
+            break;
+          case "error":
+            this.pending.get(m.id)?.reject(new Error(m.message));
+            this.pending.delete(m.id);
+            break;
+        }
+      });
+      worker.on("error", (e) => reject(e));
+      worker.on("exit", (code) => {
+        reject(new CareError(`query encoder worker exited (code ${code}) before it was ready`));
+        for (const p of this.pending.values())
+          p.reject(new EncoderUnavailable(`query encoder worker exited (code ${code})`));
+        this.pending.clear();
+        // Respawn only a worker that had started once: one that cannot start would loop.
+        if (!this.closing && this.worker === worker && ready) {
+          this.alive = this.spawn();
+          this.alive.catch(() => undefined);
+        }
+      });
+    });
+    return this.alive;
+  }
+
+  async encode(side: Side, texts: string[], task?: TaskHint): Promise<Float32Array[]> {
+    if (this.closing) throw new EncoderUnavailable("the server is shutting down");
+    await this.alive;
+    const id = this.nextId++;
+    return new Promise<Float32Array[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, side, texts, task } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
+
+function toInfo(i: EncoderIdentity): EncoderInfo {
+  const described = i.described;
+  return { name: i.name, dim: i.dim, ...(described ? { describe: () => described } : {}) };
+}

@@ -1,0 +1,293 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import type { Embedder, TaskHint } from "../embed/embedder.js";
+import { checkQueryEncoder } from "../index/manifest.js";
+import { openIndex, type OpenIndexOptions, type VectorIndex } from "../index/open.js";
+import { EncodeQueue, QueueFull } from "./encode-queue.js";
+import {
+  EncoderUnavailable,
+  InProcessBackend,
+  WorkerBackend,
+  type EncodeBackend,
+} from "./encoder-backend.js";
+import { embeddingsResponse } from "./embeddings-response.js";
+import { queryTerms } from "./highlight.js";
+import { Metrics } from "./metrics.js";
+import { searchPage } from "./page.js";
+import type { Side } from "./worker-protocol.js";
+
+export interface ServerOptions {
+  /** Index folder (opened read-only) or an index already opened. */
+  index: string | VectorIndex;
+  /** Model spec of the query encoder, run in a worker thread; or an Embedder, run in process. */
+  query: string | Embedder;
+  /** Threads the encoder's runtime may use. */
+  threads?: number;
+  /** Requests that may wait for the encoder; beyond it they are answered 429. Default 64. */
+  maxQueue?: number;
+  /** Texts encoded in one call when requests queue up. Default 32. */
+  maxBatch?: number;
+  /** Longest accepted query, in characters. Default 1000. */
+  maxQueryChars?: number;
+  /** Most inputs in one /v1/embeddings request, and the longest input in characters. */
+  maxInputs?: number;
+  maxInputChars?: number;
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** How to open an index given as a folder. */
+  indexOptions?: OpenIndexOptions;
+}
+
+export interface CareServer {
+  readonly app: FastifyInstance;
+  readonly index: VectorIndex;
+  readonly queue: EncodeQueue;
+  /** Starts listening; resolves to the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Graceful stop: refuses new requests, finishes those in flight, then releases encoder and index. */
+  close(): Promise<void>;
+}
+
+/** An HTTP error with the OpenAI-style type its JSON body carries. */
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly type = "invalid_request_error",
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+const ERROR_TYPES: Record<number, string> = { 429: "rate_limit_error", 503: "service_unavailable" };
+
+/**
+ * `care serve`: the online half of CARE. Queries are encoded by the small query encoder (in a worker
+ * thread, behind a bounded batching queue) and answered from the index the large document encoder built.
+ */
+export async function createServer(options: ServerOptions): Promise<CareServer> {
+  const index =
+    typeof options.index === "string" ? openIndex(options.index, options.indexOptions) : options.index;
+  let backend: EncodeBackend;
+  try {
+    backend =
+      typeof options.query === "string"
+        ? await WorkerBackend.start(options.query, options.threads)
+        : new InProcessBackend(options.query);
+  } catch (e) {
+    index.close();
+    throw e;
+  }
+  try {
+    checkQueryEncoder(index.manifest, backend.info, index.dir);
+  } catch (e) {
+    await backend.close();
+    index.close();
+    throw e;
+  }
+
+  const maxQueryChars = options.maxQueryChars ?? 1000;
+  const maxInputs = options.maxInputs ?? 256;
+  const maxInputChars = options.maxInputChars ?? 8192;
+  const queue = new EncodeQueue(backend, {
+    maxQueue: options.maxQueue ?? 64,
+    maxBatch: options.maxBatch ?? 32,
+  });
+  const metrics = new Metrics();
+  metrics.gauge("care_encode_queue_depth", "Encoder requests waiting or being encoded.", () => queue.depth);
+  metrics.gauge("care_index_documents", "Documents in the served index.", () => index.count);
+  const specName = typeof options.query === "string" ? options.query : options.query.name;
+  const modelName = backend.info.name;
+  let closing = false;
+
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    // Strict validation: a string "5" is not a top_k, and unknown fields are errors, not silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  // JSON only: without this, text/plain bodies reach the handlers as strings.
+  app.removeContentTypeParser("text/plain");
+
+  app.addHook("onRequest", async (req) => {
+    (req as { started?: bigint }).started = process.hrtime.bigint();
+    if (closing && req.url !== "/metrics")
+      throw new HttpError(503, "the server is shutting down", "service_unavailable");
+  });
+  // Responses finished while closing end their keep-alive connection; otherwise close() would wait
+  // for the client's idle timeout.
+  app.addHook("onSend", async (_req, reply) => {
+    if (closing) void reply.header("connection", "close");
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    const started = (req as { started?: bigint }).started ?? process.hrtime.bigint();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observe(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, seconds);
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    let status = 500;
+    let message = err.message;
+    let type = "server_error";
+    let code: string | undefined;
+    if (err instanceof HttpError) ({ statusCode: status, type, code } = err);
+    else if (err instanceof QueueFull) {
+      status = 429;
+      void reply.header("retry-after", "1");
+    } else if (err instanceof EncoderUnavailable) status = 503;
+    else if ("code" in err && err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      status = 415;
+      message = `content-type must be application/json, got ${JSON.stringify(req.headers["content-type"] ?? "none")}`;
+    } else if ("validation" in err && err.validation) {
+      status = 400;
+      message = `request ${err.validationContext ?? "body"}${err.message.replace(/^(body|querystring)/, "")}`;
+    } else if ("statusCode" in err && typeof err.statusCode === "number" && err.statusCode >= 400) {
+      status = err.statusCode;
+    }
+    if (status >= 400 && status < 500 && type === "server_error")
+      type = ERROR_TYPES[status] ?? "invalid_request_error";
+    if (status === 503) type = "service_unavailable";
+    if (status >= 500) app.log.error(err);
+    return reply.status(status).send({ error: { message, type, ...(code ? { code } : {}) } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .status(404)
+      .send({ error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } }),
+  );
+
+  const taskHint = (name: string | undefined): TaskHint | undefined => {
+    const def = index.manifest.task;
+    if (name === undefined)
+      return def ? { name: def.name, type: "retrieval", queryInstruction: def.queryInstruction } : undefined;
+    return {
+      name,
+      type: "retrieval",
+      ...(def?.name === name ? { queryInstruction: def.queryInstruction } : {}),
+    };
+  };
+
+  const encodeOne = async (side: Side, text: string, task?: TaskHint): Promise<Float32Array> =>
+    (await queue.encode(side, [text], task))[0];
+
+  app.get("/", (_req, reply) => sendHtml(reply, searchPage(`care · ${index.count} documents`)));
+
+  app.get("/healthz", async () => ({
+    status: "ok",
+    documents: index.count,
+    dim: index.manifest.dim,
+    mode: index.mode,
+    query_model: modelName,
+    document_model: index.manifest.document.name,
+    queue_depth: queue.depth,
+  }));
+
+  app.get("/metrics", (_req, reply) =>
+    reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render()),
+  );
+
+  app.post<{ Body: { query: string; top_k?: number; task?: string } }>(
+    "/search",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["query"],
+          additionalProperties: false,
+          properties: {
+            query: { type: "string", minLength: 1, maxLength: maxQueryChars },
+            top_k: { type: "integer", minimum: 1, maximum: 1000 },
+            task: { type: "string", minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const t0 = process.hrtime.bigint();
+      const { query, top_k = 10, task } = req.body;
+      if (query.trim() === "") throw new HttpError(400, "query is empty");
+      const vector = await encodeOne("query", query, taskHint(task));
+      const hits = index.search(vector, top_k).map((h) => ({
+        id: h.id,
+        score: h.score,
+        title: h.title ?? null,
+        text: h.text,
+      }));
+      return { hits, took_ms: Number(process.hrtime.bigint() - t0) / 1e6, terms: queryTerms(query) };
+    },
+  );
+
+  app.post<{
+    Body: {
+      input: string | string[];
+      model: string;
+      dimensions?: number;
+      encoding_format?: "float" | "base64";
+    };
+  }>(
+    "/v1/embeddings",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["input", "model"],
+          properties: {
+            input: {
+              anyOf: [
+                { type: "string", maxLength: maxInputChars },
+                {
+                  type: "array",
+                  minItems: 1,
+                  maxItems: maxInputs,
+                  items: { type: "string", maxLength: maxInputChars },
+                },
+              ],
+            },
+            model: { type: "string" },
+            dimensions: { type: "integer", minimum: 1 },
+            encoding_format: { type: "string", enum: ["float", "base64"] },
+            user: { type: "string" },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { input, model, dimensions, encoding_format = "float" } = req.body;
+      const texts = typeof input === "string" ? [input] : input;
+      if (texts.some((t) => t === "")) throw new HttpError(400, "input must not contain empty strings");
+      let side: Side;
+      if (model === "document") side = "document";
+      else if (model === "query" || model === modelName || model === specName) side = "query";
+      else
+        throw new HttpError(
+          404,
+          `model "${model}" is not served here; use "query", "document" or "${modelName}"`,
+          "invalid_request_error",
+          "model_not_found",
+        );
+      if (dimensions !== undefined && dimensions > index.manifest.dim)
+        throw new HttpError(400, `dimensions must be at most ${index.manifest.dim}`);
+      const vectors = await queue.encode(side, texts, side === "query" ? taskHint(undefined) : undefined);
+      return embeddingsResponse(model, texts, vectors, encoding_format, dimensions);
+    },
+  );
+
+  return {
+    app,
+    index,
+    queue,
+    async listen(port = 8080, host = "127.0.0.1") {
+      return app.listen({ port, host });
+    },
+    async close() {
+      closing = true;
+      await app.close();
+      await backend.close();
+      index.close();
+    },
+  };
+}
+
+function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply.type("text/html; charset=utf-8").send(html);
+}
