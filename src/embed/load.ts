@@ -24,6 +24,10 @@ export async function loadEmbedder(spec: string | ModelSpec, options: LoadOption
         threads: options.threads,
       });
     }
+    case "gguf": {
+      const { GgufEmbedder } = await import("./gguf.js");
+      return GgufEmbedder.open(parsed.file, { threads: options.threads });
+    }
     case "openai": {
       const { OpenAIEmbedder } = await import("./openai.js");
       return new OpenAIEmbedder({ baseUrl: parsed.baseUrl, model: parsed.model });

@@ -1,8 +1,9 @@
 import { basename, join, resolve } from "node:path";
+import { loadCard } from "../embed/card.js";
 import { CareError } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
 import type { TensorSource } from "../weights/source.js";
-import { GGML_QUANT_VERSION, LlamaFileType } from "./format.js";
+import { GGML_QUANT_VERSION, GGUF_CARD_KEY, LlamaFileType } from "./format.js";
 import { GgufMetadata } from "./metadata.js";
 import { addArchitecture, expectedShape, ggufTensorName, qwenHparams, requiredTensors } from "./qwen.js";
 import { storageType, type GgufOutType } from "./tensor-type.js";
@@ -66,12 +67,22 @@ export function convertToGguf(checkpoint: HfCheckpoint, out: string, type: GgufO
   // llama.cpp loads biases only where its graph has them (qwen2); for qwen3 they were refused above.
   plans.sort((a, b) => tensorOrder(a.name) - tensorOrder(b.name) || a.name.localeCompare(b.name));
 
+  const card = loadCard(dir, "qwen", config);
+  if (card.pooling !== "last")
+    throw new CareError(
+      `model card pooling "${card.pooling}": the GGUF path pools the last token`,
+      join(dir, "care.json"),
+    );
+
   const meta = new GgufMetadata();
   addArchitecture(meta, h);
   meta
     .string("general.name", basename(resolve(dir)))
     .u32("general.file_type", FILE_TYPE[type])
-    .u32("general.quantization_version", GGML_QUANT_VERSION);
+    .u32("general.quantization_version", GGML_QUANT_VERSION)
+    // The card travels inside the file so that a lone .gguf still formats queries and cuts widths
+    // exactly as the ONNX path does for its folder.
+    .string(GGUF_CARD_KEY, JSON.stringify(card));
   const vocab = readVocab(dir, h.vocabSize);
   if (vocab.tokens.length !== h.vocabSize)
     throw new CareError(

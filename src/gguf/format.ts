@@ -59,3 +59,6 @@ export enum PoolingType {
 
 /** ggml's quantisation scheme version, written by gguf-py as `general.quantization_version`. */
 export const GGML_QUANT_VERSION = 2;
+
+/** Our own key: the checkpoint's model card (care.json resolved over the family defaults), as JSON. */
+export const GGUF_CARD_KEY = "care.card";

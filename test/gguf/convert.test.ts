@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertToGguf } from "../../src/gguf/convert.js";
-import { GgmlType, PoolingType, TokenType } from "../../src/gguf/format.js";
+import { GGUF_CARD_KEY, GgmlType, PoolingType, TokenType } from "../../src/gguf/format.js";
+import { readGgufHeader } from "../../src/gguf/reader.js";
 import { dequantizeQ8_0 } from "../../src/gguf/q8_0.js";
 import { tensorBytes } from "../../src/gguf/tensor-type.js";
 import { f16ToF32 } from "../../src/weights/dtype.js";
@@ -61,6 +62,15 @@ describe("convertToGguf", () => {
     expect(g.tokens.at(-1)).toBe(`[PAD${vocabSize - 1}]`); // config pads past the tokenizer
     expect(g.token_type.at(-1)).toBe(TokenType.UNUSED);
     expect(g.merges?.[0]).toMatch(/^\S+ \S+$/);
+
+    // Our own header reader (which the embedder vets files with) agrees with node-llama-cpp's parser.
+    const header = readGgufHeader(out);
+    expect(header.tensors.map((t) => [t.name, t.offset])).toEqual(
+      info.tensorInfo!.map((t) => [t.name, Number(t.fileOffset)]),
+    );
+    expect(header.metadata.get("tokenizer.ggml.tokens")).toEqual(g.tokens);
+    const card = JSON.parse(String(header.metadata.get(GGUF_CARD_KEY)));
+    expect(card).toMatchObject({ pooling: "last", max_length: 512, dim: 64 });
   });
 
   for (const [type, matrixType, tol] of [
