@@ -18,7 +18,10 @@ export function rng(seed: number): () => number {
 export class TinyWeights {
   readonly tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   private readonly next: () => number;
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    private readonly linearScale = 0.2,
+  ) {
     this.next = rng(seed);
   }
   /** Uniform in [center - scale, center + scale]. */
@@ -28,8 +31,9 @@ export class TinyWeights {
     this.tensors.set(name, { shape, data });
     return this;
   }
-  linear(name: string, out: number, inp: number, bias = true): this {
-    this.add(`${name}.weight`, [out, inp]);
+  /** Linear weights; `scale` 0.035 gives the std 0.02 of HF's initializer_range (real checkpoints). */
+  linear(name: string, out: number, inp: number, bias = true, scale = this.linearScale): this {
+    this.add(`${name}.weight`, [out, inp], scale);
     if (bias) this.add(`${name}.bias`, [out], 0.1);
     return this;
   }
@@ -56,9 +60,9 @@ export const tinyBertConfig = {
   hidden_act: "gelu",
 };
 
-export function tinyBert(config = tinyBertConfig, seed = 1, prefix = ""): MapTensorSource {
+export function tinyBert(config = tinyBertConfig, seed = 1, prefix = "", linearScale = 0.2): MapTensorSource {
   const H = config.hidden_size;
-  const w = new TinyWeights(seed)
+  const w = new TinyWeights(seed, linearScale)
     .add(`${prefix}embeddings.word_embeddings.weight`, [config.vocab_size, H], 1)
     .add(`${prefix}embeddings.position_embeddings.weight`, [config.max_position_embeddings, H], 1)
     .add(`${prefix}embeddings.token_type_embeddings.weight`, [config.type_vocab_size, H], 1)
