@@ -189,7 +189,7 @@ export class Graph {
     const out =
       value.name === name
         ? value
-        : this.node("Identity", [value], [{ ...value, shape: [...value.shape], name }])[0];
+        : this.node("Identity", [value], [{ dtype: value.dtype, shape: [...value.shape], name }])[0];
     this.outputs.push(out);
     return out;
   }

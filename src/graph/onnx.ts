@@ -176,8 +176,9 @@ export function saveModel(graph: Graph, file: string, options: SaveOptions = {})
   const tmp = `${dataPath}.tmp-${process.pid}-${Date.now()}`;
   const fd = openSync(tmp, "w");
   let offset = 0;
+  let proto: ProtoWriter;
   try {
-    const proto = encodeModel(graph, (init) => {
+    proto = encodeModel(graph, (init) => {
       const data = resolveData(init);
       const header = tensorHeader(init.value);
       if (data.byteLength < INLINE_BYTES) return header.bytes(TENSOR.rawData, bytesOf(data).slice());
@@ -197,16 +198,10 @@ export function saveModel(graph: Graph, file: string, options: SaveOptions = {})
       return header;
     });
     fsyncSync(fd);
+  } finally {
     closeSync(fd);
-    renameSync(tmp, dataPath);
-    writeFileAtomic(file, proto.finish());
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed after a successful fsync
-    }
-    throw e;
   }
+  renameSync(tmp, dataPath);
+  writeFileAtomic(file, proto.finish());
   return { external: true };
 }

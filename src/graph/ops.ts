@@ -168,7 +168,7 @@ export function slice(x: Value, axes: number[], starts: number[], ends: number[]
     if (typeof d === "number") {
       const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
       shape[ax] = Math.max(clamp(ends[i]) - clamp(starts[i]), 0);
-    } else shape[ax] = starts[i] >= 0 && ends[i] >= 0 && ends[i] < 2 ** 62 ? ends[i] - starts[i] : null;
+    } else shape[ax] = null; // depends on the runtime size of a symbolic dimension
   });
   const g = x.graph;
   return g.node(
