@@ -14,7 +14,11 @@ export interface Hit {
  */
 export interface BenchModel {
   readonly name: string;
-  /** For each query, the `topK` best documents of the corpus, best first. */
+  /**
+   * For each query, the `topK` best documents of the corpus (all of them when the corpus is smaller),
+   * best first. A shorter list is taken as the model's whole ranking: a query with no documents scores
+   * 0, and a saved TREC run cannot list it, so plain trec_eval (without -c) would skip that query.
+   */
   retrieve(
     queries: Query[],
     corpus: Doc[],

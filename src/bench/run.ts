@@ -19,7 +19,7 @@ export interface RunBenchOptions {
   saveRun?: boolean;
   /** Re-evaluate tasks whose result already exists (otherwise they are kept: resume). */
   overwrite?: boolean;
-  /** Status lines (skips, files written); stderr by default. */
+  /** Status lines (skips, files written, warnings); stderr by default, silent with CARE_QUIET=1. */
   log?: (line: string) => void;
 }
 
@@ -37,7 +37,8 @@ export interface BenchOutcome {
  */
 export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]> {
   const { model, out } = options;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log =
+    options.log ?? ((line: string) => process.env.CARE_QUIET !== "1" && process.stderr.write(`${line}\n`));
   const metas = options.tasks.map((dir) => ({ dir, meta: loadTaskMeta(dir) }));
   const seen = new Map<string, string>();
   for (const { dir, meta } of metas) {
@@ -63,6 +64,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]
     const evaluation = await evaluateTask(task, model, progress);
     const duration = (performance.now() - start) / 1000;
     progress.finish();
+    const empty = evaluation.emptyRankings ?? [];
+    if (empty.length > 0)
+      log(
+        `${meta.name}: warning: ${model.name} ranked no document for ${empty.length} of ${evaluation.nQueries} queries (e.g. "${empty[0]}"); they score 0, which trec_eval reproduces only with -c`,
+      );
     if (options.saveRun && evaluation.run && evaluation.qrels) {
       writeFileAtomic(runFile, formatRun(evaluation.run, slug));
       writeFileAtomic(join(out, slug, `${meta.name}.qrels`), formatTrecQrels(evaluation.qrels));

@@ -1,13 +1,22 @@
 import type { Command } from "commander";
 import { register as registerData } from "./data.js";
 import { register as registerModels } from "./models.js";
+import { register as registerBench } from "./bench.js";
+import { register as registerReport } from "./report.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
  */
-const modules: ((program: Command) => void)[] = [registerData, registerIndex, registerServe, registerModels];
+const modules: ((program: Command) => void)[] = [
+  registerData,
+  registerBench,
+  registerReport,
+  registerIndex,
+  registerServe,
+  registerModels,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of modules) register(program);

@@ -44,6 +44,20 @@ describe("mini-batch k-means", () => {
     expect(a.inertia).toBe(b.inertia);
   });
 
+  it("clusters sparse rows (mostly zeros, stored by non-zeros) exactly as their dense equivalents", () => {
+    const { points } = blobs(4, 60, 8, 4);
+    const padded = points.map((p) => {
+      const v = new Float32Array(64);
+      v.set(p, 28);
+      return v;
+    });
+    const a = miniBatchKMeans(points, 5, { seed: 3, batchSize: 50 });
+    const b = miniBatchKMeans(padded, 5, { seed: 3, batchSize: 50 });
+    expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+    expect(b.inertia).toBe(a.inertia);
+    expect(Array.from(b.centers[0].subarray(28, 36))).toEqual(Array.from(a.centers[0]));
+  });
+
   it("rejects k larger than the number of points", () => {
     expect(() => miniBatchKMeans([new Float32Array(2)], 2, { seed: 0 })).toThrow(/k = 2/);
   });

@@ -13,6 +13,25 @@ export interface Evaluation {
   /** Ranking tasks: each evaluated query's ranking in trec_eval order, and the judgments it was scored on. */
   run?: Map<string, Hit[]>;
   qrels?: Qrels;
+  /** Ranking tasks: evaluated queries the model ranked nothing for (each scores 0). */
+  emptyRankings?: string[];
+}
+
+/**
+ * The run and judgments of exactly the evaluated queries. Saved together, they reproduce the reported
+ * figures with trec_eval -c always, and with plain trec_eval when no ranking is empty (a TREC run
+ * cannot list a query without a document, and trec_eval then skips the query instead of scoring 0).
+ */
+export function evaluatedRun(
+  run: Map<string, Hit[]>,
+  qrels: Qrels,
+  queries: string[],
+): Pick<Evaluation, "run" | "qrels" | "emptyRankings"> {
+  return {
+    run: new Map(queries.map((q) => [q, run.get(q) ?? []])),
+    qrels: new Map(queries.map((q) => [q, qrels.get(q)!])),
+    emptyRankings: queries.filter((q) => (run.get(q) ?? []).length === 0),
+  };
 }
 
 export function taskHint(task: Task): TaskHint {

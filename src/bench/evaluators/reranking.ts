@@ -4,7 +4,7 @@ import { trecOrder } from "../metrics/order.js";
 import { hasRelevant, rankingScores } from "../metrics/ranking-scores.js";
 import type { BenchModel, Hit } from "../model.js";
 import type { RankingTask } from "../task.js";
-import { taskHint, type Evaluation } from "./evaluation.js";
+import { evaluatedRun, taskHint, type Evaluation } from "./evaluation.js";
 
 /**
  * Reranking: each query's candidate list is scored and ranked in full, then evaluated as a ranking
@@ -35,5 +35,5 @@ export async function evaluateReranking(
     run.set(q.id, trecOrder(hits, q.id));
   });
   const { scores, queries: used } = rankingScores(run, qrels);
-  return { scores, nQueries: used.length, nDocs: docs.size, run, qrels };
+  return { scores, nQueries: used.length, nDocs: docs.size, ...evaluatedRun(run, qrels, used) };
 }

@@ -2,7 +2,7 @@ import type { Progress } from "../../util/progress.js";
 import { trecOrder } from "../metrics/order.js";
 import { hasRelevant, rankingScores } from "../metrics/ranking-scores.js";
 import type { BenchModel, Hit } from "../model.js";
-import { taskHint, type Evaluation } from "./evaluation.js";
+import { evaluatedRun, taskHint, type Evaluation } from "./evaluation.js";
 import type { RankingTask } from "../task.js";
 
 /** How many documents per query a retrieval run keeps: MTEB's largest cutoff. */
@@ -31,5 +31,5 @@ export async function evaluateRetrieval(
     run.set(q.id, trecOrder(hits[i], q.id).slice(0, RETRIEVAL_DEPTH));
   });
   const { scores, queries: used } = rankingScores(run, qrels);
-  return { scores, nQueries: used.length, nDocs: corpus.length, run, qrels };
+  return { scores, nQueries: used.length, nDocs: corpus.length, ...evaluatedRun(run, qrels, used) };
 }

@@ -1,0 +1,16 @@
+import { loadEmbedder } from "../embed/load.js";
+import { parseSpec } from "../embed/spec.js";
+import { denseModel } from "./dense-model.js";
+import type { BenchModel } from "./model.js";
+
+export interface LoadBenchModelOptions {
+  /** Texts per encoder call for dense models. */
+  batchSize?: number;
+}
+
+/** The model a spec names, as the evaluators see it: bm25 is a search model of its own, the rest dense. */
+export async function loadBenchModel(spec: string, options: LoadBenchModelOptions = {}): Promise<BenchModel> {
+  const parsed = parseSpec(spec);
+  if (parsed.kind === "bm25") return (await import("../lexical/bm25.js")).createBm25Model();
+  return denseModel(await loadEmbedder(parsed), { batchSize: options.batchSize });
+}
