@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { convertToGguf } from "../gguf/convert.js";
+import { GGUF_OUT_TYPES, type GgufOutType } from "../gguf/tensor-type.js";
+import { CareError } from "../util/errors.js";
+import { openCheckpoint } from "../weights/checkpoint.js";
+
+interface ConvertFlags {
+  in: string;
+  out: string;
+  type: string;
+}
+
+/** `care gguf convert`: a Qwen2/Qwen3 checkpoint folder to a llama.cpp embedding GGUF (the `gguf:` backend). */
+export function register(program: Command): void {
+  const gguf = program.command("gguf").description("llama.cpp GGUF files for the Qwen document encoders");
+  gguf
+    .command("convert")
+    .description(
+      "convert a Hugging Face Qwen2/Qwen3 checkpoint folder into a GGUF embedding model " +
+        "(last-token pooling, end-of-text appended, model card inside); use it as --model gguf:<file>",
+    )
+    .requiredOption("--in <dir>", "checkpoint folder (config.json, safetensors, tokenizer.json)")
+    .requiredOption("--out <file>", "GGUF file to write (atomically)")
+    .option("--type <type>", `weight type: ${GGUF_OUT_TYPES.join(" | ")}`, "f16")
+    .action((o: ConvertFlags) => {
+      const type = o.type.toLowerCase() as GgufOutType;
+      if (!GGUF_OUT_TYPES.includes(type))
+        throw new CareError(`--type must be one of ${GGUF_OUT_TYPES.join(", ")}, got "${o.type}"`);
+      const ck = openCheckpoint(o.in);
+      try {
+        const r = convertToGguf(ck, o.out, type);
+        process.stdout.write(
+          `wrote ${r.file}: ${r.arch}, ${type}, ${r.tensors} tensors, ${(r.bytes / 2 ** 20).toFixed(1)} MiB\n`,
+        );
+      } finally {
+        ck.weights.close();
+      }
+    });
+}
