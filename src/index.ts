@@ -3,6 +3,20 @@ export type { Doc, Embedder, TaskHint } from "./embed/embedder.js";
 export { docText, normalize } from "./embed/embedder.js";
 export { parseSpec, formatSpec, SPEC_GRAMMAR, type ModelSpec } from "./embed/spec.js";
 export type * from "./bench/task.js";
+export type { BenchModel, Hit } from "./bench/model.js";
+export { loadTask, loadTaskMeta, findTasks, type LoadTaskOptions } from "./bench/load-task.js";
+export * from "./bench/metrics/index.js";
+export { miniBatchKMeans, type KMeansResult, type MiniBatchKMeansOptions } from "./bench/cluster/kmeans.js";
+export { evaluateTask, type Evaluation } from "./bench/evaluators/index.js";
+export { runBench, type RunBenchOptions, type BenchOutcome } from "./bench/run.js";
+export { modelSlug, resultPath, readResult, type TaskResult } from "./bench/result.js";
+export { formatRun, formatTrecQrels } from "./bench/trec-files.js";
+export { denseModel, type DenseModelOptions } from "./bench/dense-model.js";
+export { loadBenchModel, type LoadBenchModelOptions } from "./bench/load-model.js";
+export { buildLeaderboard, collectResults, type Leaderboard } from "./bench/report/leaderboard.js";
+export { leaderboardMarkdown } from "./bench/report/markdown.js";
+export { leaderboardHtml, leaderboardSvg } from "./bench/report/html.js";
+export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./index/exact.js";
 export { CareError } from "./util/errors.js";
 export {
   buildSuite,

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { register as registerData } from "./data.js";
 import { register as registerModels } from "./models.js";
 import { register as registerGguf } from "./gguf.js";
+import { register as registerBench } from "./bench.js";
+import { register as registerReport } from "./report.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
 
@@ -10,6 +12,8 @@ import { register as registerServe } from "./serve.js";
  */
 const modules: ((program: Command) => void)[] = [
   registerData,
+  registerBench,
+  registerReport,
   registerIndex,
   registerServe,
   registerModels,
