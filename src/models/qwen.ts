@@ -51,6 +51,9 @@ export const qwenFamily: FamilyBody = {
       throw cfg.error(`num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
     }
     checkRopeScaling(cfg);
+    if (cfg.bool("use_sliding_window", false)) {
+      throw cfg.error(`field "use_sliding_window": true is not supported (full attention only)`);
+    }
     // Qwen2 always has q/k/v biases; Qwen3 has none unless attention_bias (then o_proj too).
     const qkvBias = qwen3 ? cfg.bool("attention_bias", false) : true;
     const oBias = qwen3 ? cfg.bool("attention_bias", false) : false;

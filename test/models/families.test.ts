@@ -274,6 +274,16 @@ describe("errors", () => {
     );
   });
 
+  it("rejects config features the graphs do not implement, naming the field", () => {
+    const src = tinyQwen(tinyQwen3Config);
+    const yarn = { ...tinyQwen3Config, rope_scaling: { rope_type: "yarn", factor: 4 } };
+    expect(() => buildEncoder(yarn, src, { pooling: "last" })).toThrow(/field "rope_scaling" type "yarn"/);
+    const sliding = { ...tinyQwen3Config, use_sliding_window: true };
+    expect(() => buildEncoder(sliding, src, { pooling: "last" })).toThrow(/use_sliding_window/);
+    const relu = { ...tinyBertConfig, hidden_act: "relu" };
+    expect(() => buildEncoder(relu, tinyBert(), { pooling: "cls" })).toThrow(/field "hidden_act" is "relu"/);
+  });
+
   it("names a missing tensor and a missing config field", () => {
     const src = tinyQwen(tinyQwen3Config);
     const without = new Map([...src.tensors].filter(([n]) => n !== "model.layers.1.self_attn.k_norm.weight"));
