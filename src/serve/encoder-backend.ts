@@ -4,6 +4,8 @@ import type { EncoderInfo } from "../index/manifest.js";
 import { CareError } from "../util/errors.js";
 import type { EncoderIdentity, Side, WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
 
+const TS = import.meta.url.endsWith(".ts");
+
 /** Where the server's encoding happens: in a worker thread (local models) or in process (remote ones). */
 export interface EncodeBackend {
   readonly info: EncoderInfo;
@@ -60,12 +62,18 @@ export class WorkerBackend implements EncodeBackend {
   }
 
   private spawn(): Promise<void> {
-    // Under tsx (development, tests) the worker is TypeScript and needs tsx's loader too.
-    const ts = import.meta.url.endsWith(".ts");
-    const worker = new Worker(new URL(`./encoder-worker.${ts ? "ts" : "js"}`, import.meta.url), {
-      workerData: this.setup,
-      execArgv: ts ? [...process.execArgv, "--import", "tsx"] : process.execArgv,
-    });
+    const entry = new URL(`./encoder-worker.${TS ? "ts" : "js"}`, import.meta.url);
+    // Under tsx (development, tests) the worker's entry is TypeScript: register tsx's loader in the
+    // worker before importing it (Node 20 does not apply `--import` loaders to worker entries).
+    const worker = TS
+      ? new Worker(
+          `import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
+          {
+            eval: true,
+            workerData: this.setup,
+          },
+        )
+      : new Worker(entry, { workerData: this.setup });
     this.worker = worker;
     let ready = false;
     this.alive = new Promise<void>((resolve, reject) => {
