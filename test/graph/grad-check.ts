@@ -97,8 +97,8 @@ export function param(
 }
 
 /** sum(y * R) with a fixed random R, so every output element carries a distinct weight. */
-export function weightedSum(y: Value, seed = 99): Value {
-  const shape = y.shape as number[];
+export function weightedSum(y: Value, seed = 99, runtimeShape?: number[]): Value {
+  const shape = runtimeShape ?? (y.shape as number[]);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = randomData(n, seed);
   const probe = y.graph.constant(
