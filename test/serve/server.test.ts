@@ -155,12 +155,12 @@ describe("POST /v1/embeddings with the official openai client", () => {
     const want = encoder.embed("感冒发烧");
     expect(res.data[0].embedding).toHaveLength(64);
     res.data[0].embedding.forEach((x, i) => expect(x).toBeCloseTo(want[i], 6));
-    const raw = await (
+    const raw = await json(
       await post(
         "/v1/embeddings",
         JSON.stringify({ model: "query", input: "感冒发烧", encoding_format: "base64" }),
-      )
-    ).json();
+      ),
+    );
     const bytes = Buffer.from(raw.data[0].embedding, "base64");
     expect(new Float32Array(bytes.buffer, bytes.byteOffset, 64)).toEqual(want);
   });
