@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatQuery, QWEN_DEFAULT_INSTRUCTION } from "../../src/embed/card.js";
 import { GgufEmbedder } from "../../src/embed/gguf.js";
+import { HfEmbedder } from "../../src/embed/hf.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { convertToGguf } from "../../src/gguf/convert.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
@@ -75,6 +76,23 @@ describe("GgufEmbedder", () => {
     console.log(`gguf f32 vs reference 1 - cosine: ${cos.map((c) => (1 - c).toExponential(1)).join(" ")}`);
     for (const c of cos) expect(c).toBeGreaterThanOrEqual(0.9999);
     for (const v of got) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+  });
+
+  it("equals the ONNX path (hf:) on documents and instructed queries", async () => {
+    const hf = await HfEmbedder.open(dir, { threads: 2 });
+    try {
+      const docs = TEXTS.map((text, i) => ({ id: String(i), text }));
+      const task = { name: "t", type: "retrieval" as const, queryInstruction: "检索相关医学文献" };
+      const pairs = [
+        [await exact.encodeCorpus(docs), await hf.encodeCorpus(docs)],
+        [await exact.encodeQueries(TEXTS, task), await hf.encodeQueries(TEXTS, task)],
+      ];
+      const cos = pairs.flatMap(([g, o]) => g.map((v, i) => cosine(v, o[i])));
+      console.log(`gguf f32 vs hf (onnx) 1 - cosine: ${cos.map((c) => (1 - c).toExponential(1)).join(" ")}`);
+      for (const c of cos) expect(c).toBeGreaterThanOrEqual(0.9999);
+    } finally {
+      await hf.close?.();
+    }
   });
 
   it("F16 and Q8_0 files stay close to the reference", async () => {
