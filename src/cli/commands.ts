@@ -6,6 +6,8 @@ import { register as registerBench } from "./bench.js";
 import { register as registerReport } from "./report.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
+import { register as registerCurate } from "./curate.js";
+import { register as registerMine } from "./mine.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
@@ -16,6 +18,8 @@ const modules: ((program: Command) => void)[] = [
   registerReport,
   registerIndex,
   registerServe,
+  registerCurate,
+  registerMine,
   registerModels,
   registerGguf,
 ];

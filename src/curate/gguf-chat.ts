@@ -26,9 +26,14 @@ export class GgufChat implements ChatBackend {
   static async open(cfg: GgufJudgeConfig): Promise<GgufChat> {
     if (!existsSync(cfg.path)) throw new CareError(`judge "${cfg.name}": GGUF file not found`, cfg.path);
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-    const llama = await getLlama({ logLevel: LlamaLogLevel.error });
+    // Prebuilt binaries only: building llama.cpp from source at run time needs a network and a toolchain.
+    const llama = await getLlama({ build: "never", logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath: cfg.path });
-    const context = await model.createContext({ contextSize: cfg.context_size, sequences: cfg.concurrency });
+    const context = await model.createContext({
+      contextSize: cfg.context_size,
+      sequences: cfg.concurrency,
+      threads: cfg.threads,
+    });
     const grammar = await llama.createGrammarForJsonSchema(JUDGMENT_SCHEMA);
     const sequences = Array.from({ length: cfg.concurrency }, () => context.getSequence());
     return new GgufChat(`gguf:${cfg.path}`, model, grammar, sequences, cfg.temperature, cfg.max_tokens);

@@ -41,6 +41,8 @@ export interface GgufJudgeConfig extends JudgeCommon {
   /** Resolved against the judges file's folder. */
   path: string;
   context_size: number;
+  /** CPU threads for generation; fewer than the cores avoids ggml's busy-waiting on a shared machine. */
+  threads?: number;
 }
 
 export type JudgeConfig = OpenAiJudgeConfig | GgufJudgeConfig;
@@ -79,6 +81,10 @@ class Fields {
     return this.obj[field] === undefined ? undefined : this.num(field, undefined, { min: 0 });
   }
 
+  optInt(field: string, min: number): number | undefined {
+    return this.obj[field] === undefined ? undefined : this.num(field, undefined, { min, int: true });
+  }
+
   bool(field: string, fallback: boolean): boolean {
     const v = this.obj[field] ?? fallback;
     if (typeof v !== "boolean") this.fail(field, "must be true or false");
@@ -106,7 +112,7 @@ const OPENAI = [
   "price_per_1k_input",
   "price_per_1k_output",
 ] as const;
-const GGUF = [...COMMON, "path", "context_size"] as const;
+const GGUF = [...COMMON, "path", "context_size", "threads"] as const;
 
 /**
  * Validates judge settings. `file` names the source in errors and anchors relative GGUF paths.
@@ -162,6 +168,7 @@ export function parseJudgeConfigs(raw: unknown, file: string): JudgeConfig[] {
         type,
         path: resolve(dirname(file), f.str("path")),
         context_size: f.num("context_size", 4096, { min: 256, int: true }),
+        threads: f.optInt("threads", 1),
       };
     }
     throw new CareError(`${where}.type: must be "openai" or "gguf", not ${JSON.stringify(type)}`, file);
