@@ -64,7 +64,32 @@ export function exactTopK(
       for (let qi = q0; qi < q1; qi++) {
         const qv = q.data.subarray(qi * dim, (qi + 1) * dim);
         const heap = heaps[qi - q0];
-        for (let r = 0; r < c1 - c0; r++) {
+        const rows = c1 - c0;
+        let r = 0;
+        // Four corpus rows per pass share each load of the query; every score still sums its own
+        // products in dimension order, so it is bit-identical to a one-row loop.
+        for (; r + 4 <= rows; r += 4) {
+          const o0 = r * dim;
+          const o1 = o0 + dim;
+          const o2 = o1 + dim;
+          const o3 = o2 + dim;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let j = 0; j < dim; j++) {
+            const x = qv[j];
+            s0 += x * block[o0 + j];
+            s1 += x * block[o1 + j];
+            s2 += x * block[o2 + j];
+            s3 += x * block[o3 + j];
+          }
+          heap.offer(c0 + r, s0);
+          heap.offer(c0 + r + 1, s1);
+          heap.offer(c0 + r + 2, s2);
+          heap.offer(c0 + r + 3, s3);
+        }
+        for (; r < rows; r++) {
           const off = r * dim;
           let s = 0;
           for (let j = 0; j < dim; j++) s += qv[j] * block[off + j];

@@ -21,13 +21,14 @@ export function leaderboardSvg(board: Leaderboard): string {
   const models = board.rows.map((r) => r.model);
   const bar = 14;
   const gap = 18;
-  const groupWidth = Math.max(models.length, 1) * bar + gap;
+  const groupWidth = Math.max(Math.max(models.length, 1) * bar + gap, 48);
   const left = 48;
   const top = 16;
   const plotHeight = 240;
   const labelSpace = 120;
   const legendHeight = 20 * models.length + 10;
-  const width = left + board.tasks.length * groupWidth + 20;
+  // Task labels are rotated 40° and reach right of their group: leave room for the last one.
+  const width = left + board.tasks.length * groupWidth + labelSpace;
   const height = top + plotHeight + labelSpace + legendHeight;
   const y = (v: number) => top + plotHeight - (plotHeight * Math.max(0, Math.min(100, v))) / 100;
   const parts: string[] = [
@@ -35,12 +36,12 @@ export function leaderboardSvg(board: Leaderboard): string {
   ];
   for (let t = 0; t <= 100; t += 20) {
     parts.push(
-      `<line x1="${left}" x2="${width - 10}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`,
+      `<line x1="${left}" x2="${left + board.tasks.length * groupWidth}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`,
       `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`,
     );
   }
   board.tasks.forEach((task, ti) => {
-    const x0 = left + ti * groupWidth + gap / 2;
+    const x0 = left + ti * groupWidth + (groupWidth - models.length * bar) / 2;
     board.rows.forEach((row, mi) => {
       const v = row.scores.get(task.name);
       if (v === undefined || v === null) return;
