@@ -121,41 +121,48 @@ export async function runJudges(
   const inFlight = judges.map(() => new Set<string>());
   let fatal: Error | undefined;
 
-  outer: for await (const pair of pairs) {
-    for (let k = 0; k < judges.length; k++) {
-      if (fatal) break outer;
-      const judge = judges[k];
-      const sum = summaries[k];
-      if (
-        inFlight[k].has(pair.pair_id) ||
-        !needsJudgment(store, judge.name, pair.pair_id, opts.retryFailed)
-      ) {
-        sum.skipped++;
-        continue;
-      }
-      inFlight[k].add(pair.pair_id);
-      await lanes[k].push(async () => {
-        try {
-          if (fatal) return;
-          sum.asked++;
-          const j = await judge.judge(pair);
-          store.append(j);
-          if (j.score === null) sum.failed++;
-          else sum.scored++;
-          sum.input_tokens += j.input_tokens;
-          sum.output_tokens += j.output_tokens;
-          sum.cost += j.cost;
-          opts.progress?.tick();
-        } catch (e) {
-          fatal ??= e as Error;
-        } finally {
-          inFlight[k].delete(pair.pair_id);
+  // A bad input row stops the reading, but the judgments already in flight still land in the store.
+  let inputError: unknown;
+  try {
+    outer: for await (const pair of pairs) {
+      for (let k = 0; k < judges.length; k++) {
+        if (fatal) break outer;
+        const judge = judges[k];
+        const sum = summaries[k];
+        if (
+          inFlight[k].has(pair.pair_id) ||
+          !needsJudgment(store, judge.name, pair.pair_id, opts.retryFailed)
+        ) {
+          sum.skipped++;
+          continue;
         }
-      });
+        inFlight[k].add(pair.pair_id);
+        await lanes[k].push(async () => {
+          try {
+            if (fatal) return;
+            sum.asked++;
+            const j = await judge.judge(pair);
+            store.append(j);
+            if (j.score === null) sum.failed++;
+            else sum.scored++;
+            sum.input_tokens += j.input_tokens;
+            sum.output_tokens += j.output_tokens;
+            sum.cost += j.cost;
+            opts.progress?.tick();
+          } catch (e) {
+            fatal ??= e as Error;
+          } finally {
+            inFlight[k].delete(pair.pair_id);
+          }
+        });
+      }
     }
+  } catch (e) {
+    inputError = e;
   }
   await Promise.all(lanes.map((l) => l.idle()));
   opts.progress?.finish();
+  if (inputError) throw inputError;
   if (fatal) {
     if (fatal instanceof ChatRequestError || fatal instanceof CareError) throw new CareError(fatal.message);
     throw fatal;

@@ -15,6 +15,8 @@ interface State {
 }
 
 const CHROMIUM = "/usr/bin/chromium";
+/** Generous: on a loaded machine a label round trip (POST, fsync, re-render) can take a while. */
+const POLL = { timeout: 10_000, interval: 25 };
 const ARGS = [
   "--headless",
   "--no-sandbox",
@@ -69,7 +71,7 @@ describe("expert review", () => {
     await page.goto(server.url);
     await page.fill("#name", "李医生");
     await page.press("#name", "Enter");
-    await expect.poll(() => page.textContent("#progress")).toBe("已标注 0 / 6");
+    await expect.poll(() => page.textContent("#progress"), POLL).toBe("已标注 0 / 6");
     const firstQuery = await page.textContent("#query");
     // The page must not leak the pipeline's decision.
     expect(await page.content()).not.toMatch(/positive|negative/);
@@ -77,25 +79,25 @@ describe("expert review", () => {
     await page.keyboard.press("4");
     await page.keyboard.press("2");
     await page.keyboard.press("5");
-    await expect.poll(() => page.textContent("#progress")).toBe("已标注 3 / 6");
+    await expect.poll(() => page.textContent("#progress"), POLL).toBe("已标注 3 / 6");
     expect(await page.textContent("#where")).toMatch(/^第 4 \/ 6 条/);
 
     await page.reload();
-    await expect.poll(() => page.textContent("#progress")).toBe("已标注 3 / 6");
+    await expect.poll(() => page.textContent("#progress"), POLL).toBe("已标注 3 / 6");
     // Back on the first unlabelled pair; ← and Backspace step back through the saved labels.
     expect(await page.textContent("#where")).toMatch(/^第 4 \/ 6 条/);
     await page.keyboard.press("ArrowLeft");
-    await expect.poll(() => page.textContent("#scale .chosen b")).toBe("5 分");
+    await expect.poll(() => page.textContent("#scale .chosen b"), POLL).toBe("5 分");
     await page.keyboard.press("Backspace");
-    await expect.poll(() => page.textContent("#scale .chosen b")).toBe("2 分");
+    await expect.poll(() => page.textContent("#scale .chosen b"), POLL).toBe("2 分");
     await page.keyboard.press("ArrowLeft");
-    await expect.poll(() => page.textContent("#where")).toMatch(/^第 1 \/ 6 条/);
+    await expect.poll(() => page.textContent("#where"), POLL).toMatch(/^第 1 \/ 6 条/);
     expect(await page.textContent("#query")).toBe(firstQuery);
     expect(await page.textContent("#scale .chosen b")).toBe("4 分");
 
     // Relabelling the first pair appends a new label; the latest one wins.
     await page.keyboard.press("3");
-    await expect.poll(() => page.textContent("#where")).toMatch(/^第 2 \/ 6 条/);
+    await expect.poll(() => page.textContent("#where"), POLL).toMatch(/^第 2 \/ 6 条/);
     const lines = readFileSync(join(dir, "labels.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -106,9 +108,9 @@ describe("expert review", () => {
     // A second reviewer starts from zero; the first one's labels are untouched.
     await page.fill("#name", "王医生");
     await page.press("#name", "Enter");
-    await expect.poll(() => page.textContent("#progress")).toBe("已标注 0 / 6");
+    await expect.poll(() => page.textContent("#progress"), POLL).toBe("已标注 0 / 6");
     await page.keyboard.press("1");
-    await expect.poll(() => page.textContent("#progress")).toBe("已标注 1 / 6");
+    await expect.poll(() => page.textContent("#progress"), POLL).toBe("已标注 1 / 6");
     await page.close();
 
     const csv = await (await fetch(`${server.url}export.csv`)).text();
