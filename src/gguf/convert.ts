@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { loadCard } from "../embed/card.js";
 import { CareError } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
+import { readJsonFile } from "../weights/checkpoint.js";
 import type { TensorSource } from "../weights/source.js";
 import { GGML_QUANT_VERSION, GGUF_CARD_KEY, LlamaFileType } from "./format.js";
 import { GgufMetadata } from "./metadata.js";
@@ -68,6 +70,10 @@ export function convertToGguf(checkpoint: HfCheckpoint, out: string, type: GgufO
   plans.sort((a, b) => tensorOrder(a.name) - tensorOrder(b.name) || a.name.localeCompare(b.name));
 
   const card = loadCard(dir, "qwen", config);
+  // The ONNX path also caps inputs at the tokenizer's model_max_length; the GGUF has no tokenizer
+  // config, so the cap goes into the stored card.
+  const tokMax = modelMaxLength(dir);
+  if (tokMax !== undefined) card.max_length = Math.min(card.max_length, tokMax);
   if (card.pooling !== "last")
     throw new CareError(
       `model card pooling "${card.pooling}": the GGUF path pools the last token`,
@@ -99,6 +105,14 @@ export function convertToGguf(checkpoint: HfCheckpoint, out: string, type: GgufO
   });
   progress.finish();
   return { file: out, arch: h.arch, tensors: plans.length, bytes };
+}
+
+function modelMaxLength(dir: string): number | undefined {
+  const file = join(dir, "tokenizer_config.json");
+  if (!existsSync(file)) return undefined;
+  const max = (readJsonFile(file, "tokenizer_config.json") as { model_max_length?: unknown })
+    .model_max_length;
+  return typeof max === "number" && max > 0 && max < 1e9 ? max : undefined;
 }
 
 /** Token embedding first, then blocks in numeric order, then the final norm: the order llama.cpp writes. */

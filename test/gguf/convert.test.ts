@@ -70,7 +70,8 @@ describe("convertToGguf", () => {
     );
     expect(header.metadata.get("tokenizer.ggml.tokens")).toEqual(g.tokens);
     const card = JSON.parse(String(header.metadata.get(GGUF_CARD_KEY)));
-    expect(card).toMatchObject({ pooling: "last", max_length: 512, dim: 64 });
+    // max_length: the config allows 512, tokenizer_config's model_max_length caps it, as the ONNX path does.
+    expect(card).toMatchObject({ pooling: "last", max_length: 300, dim: 64 });
   });
 
   for (const [type, matrixType, tol] of [

@@ -1,26 +1,19 @@
 /**
- * A tiny random Qwen checkpoint written to a temp folder: config.json, a byte-level BPE tokenizer.json
- * with Qwen2's pre-tokenizer and merges for a few Chinese characters and English words, and weights as
- * an in-memory TensorSource. Small enough for the plain reference forward pass.
+ * A tiny random Qwen3 checkpoint for the writer's tests, with what `models make-tiny` does not produce:
+ * a config vocab_size padded past the tokenizer (as real Qwen checkpoints have), a post-processor that
+ * appends end-of-text (as Qwen3-Embedding's), multi-character merges, and a head_dim other than
+ * hidden / heads. Weights stay in memory as a TensorSource.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MapTensorSource } from "../../src/weights/source.js";
 import { QWEN2_SPLIT_REGEX } from "../../src/gguf/vocab.js";
+import { bytesToUnicode } from "../../src/tokenize/build.js";
 
 export interface TinyQwen {
   dir: string;
   config: Record<string, unknown>;
   weights: MapTensorSource;
-}
-
-/** GPT-2's reversible byte → printable character map that byte-level BPE vocabularies are written in. */
-function bytesToUnicode(): string[] {
-  const keep = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  const out: string[] = [];
-  let n = 0;
-  for (let b = 0; b < 256; b++) out.push(String.fromCodePoint(keep(b) ? b : 256 + n++));
-  return out;
 }
 
 function mulberry32(seed: number): () => number {
@@ -149,7 +142,12 @@ export function makeTinyQwen(dir: string, seed = 7): TinyQwen {
   writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tok.json));
   writeFileSync(
     join(dir, "tokenizer_config.json"),
-    JSON.stringify({ eos_token: "<|im_end|>", pad_token: "<|endoftext|>", bos_token: null }),
+    JSON.stringify({
+      eos_token: "<|im_end|>",
+      pad_token: "<|endoftext|>",
+      bos_token: null,
+      model_max_length: 300,
+    }),
   );
 
   const rand = mulberry32(seed);
