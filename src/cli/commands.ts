@@ -7,6 +7,7 @@ import { register as registerReport } from "./report.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
 import { register as registerCurate } from "./curate.js";
+import { register as registerMine } from "./mine.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
@@ -18,6 +19,7 @@ const modules: ((program: Command) => void)[] = [
   registerIndex,
   registerServe,
   registerCurate,
+  registerMine,
   registerModels,
   registerGguf,
 ];

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { buildSuite, formatSuiteSummary } from "../data/build-suite.js";
+import { registerBuildTrain } from "./mine.js";
 
 /** `care data ...`: building task suites and training sets from the public data folder. */
 export function register(program: Command): void {
@@ -15,4 +16,5 @@ export function register(program: Command): void {
       const summary = await buildSuite({ from: opts.from, out: opts.out });
       process.stdout.write(formatSuiteSummary(summary) + "\n");
     });
+  registerBuildTrain(data);
 }
