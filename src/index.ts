@@ -44,12 +44,7 @@ export {
 export { createBm25Model } from "./lexical/bm25.js";
 export { BM25_DEFAULTS, type Bm25Params } from "./lexical/bm25-scorer.js";
 export { tokenize as jiebaTokenize } from "./lexical/tokenize.js";
-export {
-  OpenAIEmbedder,
-  embeddingsUrl,
-  QWEN3_QUERY_TEMPLATE,
-  type OpenAIEmbedderOptions,
-} from "./embed/openai.js";
+export { OpenAIEmbedder, embeddingsUrl, type OpenAIEmbedderOptions } from "./embed/openai.js";
 export { Graph, type DType, type Dim, type Value, type Node as GraphNode } from "./graph/ir.js";
 export { toOnnxBytes, saveModel } from "./graph/onnx.js";
 export { Session, int64Tensor, type Tensor, type SessionOptions } from "./runtime/session.js";
@@ -129,14 +124,7 @@ export {
   type TinyFamily,
   type TinyShape,
 } from "./models/make-tiny.js";
-export {
-  CARD_FILE,
-  defaultCard,
-  loadCard,
-  parseCard,
-  formatQuery,
-  type ModelCard,
-} from "./embed/card.js";
+export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCard } from "./embed/card.js";
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";

@@ -134,9 +134,13 @@ export function formatQuery(card: ModelCard, text: string, instruction?: string)
   // Without any instruction an instruction template would leave an empty "Instruct:" line; the
   // bare text is closer to how such models are used without a task.
   if (!inst && card.query_template.includes("{instruction}")) return text;
-  // One pass with a function replacer: neither `$` patterns nor placeholders inside the text expand.
-  return card.query_template.replace(/\{(instruction|text)\}/g, (_m, key: string) =>
-    key === "text" ? text : (inst ?? ""),
+  return fillQueryTemplate(card.query_template, text, inst ?? "");
+}
+
+/** One pass with a function replacer: neither `$` patterns nor placeholders inside the text expand. */
+export function fillQueryTemplate(template: string, text: string, instruction: string): string {
+  return template.replace(/\{(instruction|text)\}/g, (_m, key: string) =>
+    key === "text" ? text : instruction,
   );
 }
 

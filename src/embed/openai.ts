@@ -1,4 +1,5 @@
 import { CareError } from "../util/errors.js";
+import { fillQueryTemplate, QWEN_QUERY_TEMPLATE } from "./card.js";
 import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
 
 export interface OpenAIEmbedderOptions {
@@ -20,7 +21,7 @@ export interface OpenAIEmbedderOptions {
   retryMaxMs?: number;
   /**
    * How a query with a task instruction is sent, with {instruction} and {text} placeholders, e.g.
-   * Qwen3-Embedding's "Instruct: {instruction}\nQuery: {text}". Without one, or without an instruction,
+   * Qwen3-Embedding's "Instruct: {instruction}\nQuery:{text}" (the default for models with that name). Without one, or without an instruction,
    * queries go as they are. Documents never get one.
    */
   queryTemplate?: string;
@@ -29,9 +30,6 @@ export interface OpenAIEmbedderOptions {
   /** Asks the server for truncated (Matryoshka) embeddings of this width: OpenAI's `dimensions`. */
   dimensions?: number;
 }
-
-/** Qwen3-Embedding's query format, the default for models with that name. */
-export const QWEN3_QUERY_TEMPLATE = "Instruct: {instruction}\nQuery: {text}";
 
 /**
  * The /embeddings endpoint of a base URL: kept when it already ends so; `/v1/embeddings` on a bare
@@ -91,7 +89,7 @@ export class OpenAIEmbedder implements Embedder {
     this.retryBaseMs = options.retryBaseMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.queryTemplate =
-      options.queryTemplate ?? (/qwen3-embedding/i.test(options.model) ? QWEN3_QUERY_TEMPLATE : undefined);
+      options.queryTemplate ?? (/qwen3-embedding/i.test(options.model) ? QWEN_QUERY_TEMPLATE : undefined);
     this.width = options.dim ?? options.dimensions;
   }
 
@@ -109,11 +107,7 @@ export class OpenAIEmbedder implements Embedder {
     const template = this.queryTemplate;
     const instruction = task?.queryInstruction;
     if (!template || !instruction) return this.embed(texts);
-    return this.embed(
-      texts.map((t) =>
-        template.replace(/\{(instruction|text)\}/g, (_, k: string) => (k === "text" ? t : instruction)),
-      ),
-    );
+    return this.embed(texts.map((t) => fillQueryTemplate(template, t, instruction)));
   }
 
   encodeCorpus(docs: Doc[]): Promise<Float32Array[]> {

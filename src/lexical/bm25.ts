@@ -20,8 +20,8 @@ function tokenizeAll(texts: string[], progress?: Progress): string[][] {
  * The lexical baseline as a search model of its own (as MTEB runs BM25): BM25 on jieba terms for
  * retrieval and reranking, TF-IDF cosine for STS and clustering. Documents are title and text joined.
  *
- * retrieve returns only documents sharing a term with the query (a document without one scores 0 and
- * is not a match), best first; scoreCandidates gives non-matching candidates 0. Scores are exact and
+ * retrieve returns the top k of the whole corpus, best first, documents sharing no term with the query
+ * at score 0; scoreCandidates gives non-matching candidates 0. Scores are exact and
  * ties are left to the evaluator's order.
  */
 export function createBm25Model(params: Partial<Bm25Params> = {}): BenchModel {
@@ -39,7 +39,15 @@ export function createBm25Model(params: Partial<Bm25Params> = {}): BenchModel {
       const scorer = new Bm25Scorer(InvertedIndex.build(tokenizeAll(corpus.map(docText), progress)), p);
       return queries.map((q) => {
         const top = new TopK(topK);
-        scorer.forEachMatch(tokenize(q.text), (d, s) => top.push(s, corpus[d].id));
+        const matched = new Set<number>();
+        scorer.forEachMatch(tokenize(q.text), (d, s) => {
+          top.push(s, corpus[d].id);
+          matched.add(d);
+        });
+        // Documents sharing no term score 0 but still fill the list, as bm25s returns a full top k: a
+        // query with no match then stays in the saved run, so trec_eval averages over the same queries.
+        if (matched.size < topK)
+          for (let d = 0; d < corpus.length; d++) if (!matched.has(d)) top.push(0, corpus[d].id);
         progress?.tick();
         return top.sorted();
       });

@@ -169,7 +169,8 @@ describe("OpenAIEmbedder against a local mock server", () => {
       type: "retrieval",
       queryInstruction: "I",
     });
-    expect(seen[0].body.input).toEqual(["Instruct: I\nQuery: q"]);
+    // Qwen3-Embedding's own get_detailed_instruct puts no space after "Query:".
+    expect(seen[0].body.input).toEqual(["Instruct: I\nQuery:q"]);
   });
 
   it("rejects a response of the wrong width or length", async () => {

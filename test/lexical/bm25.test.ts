@@ -30,7 +30,7 @@ describe("BM25 (Lucene variant, k1 = 1.5, b = 0.75)", () => {
     expect(hits[2].score).toBeCloseTo(d3, 12);
   });
 
-  it("cuts at k, leaves out documents without a query term, counts a repeated query term twice", async () => {
+  it("cuts at k, fills with zero-score documents in trec order, counts a repeated query term twice", async () => {
     const model = createBm25Model();
     const [top2, cherry2, none] = await model.retrieve(
       [
@@ -45,7 +45,11 @@ describe("BM25 (Lucene variant, k1 = 1.5, b = 0.75)", () => {
     expect(top2.map((h) => h.id)).toEqual(["d1", "d2"]);
     expect(cherry2.map((h) => h.id)).toEqual(["d2", "d3"]);
     expect(cherry2[0].score).toBeCloseTo(2 * d2, 12);
-    expect(none).toEqual([]);
+    // No document shares a term with "kiwi": the list is still k long, ties at 0 by id descending.
+    expect(none).toEqual([
+      { id: "d3", score: 0 },
+      { id: "d2", score: 0 },
+    ]);
   });
 
   it("scores candidates with the statistics of the task's candidate pool, in the candidates' order", async () => {
