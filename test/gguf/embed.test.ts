@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatQuery, QWEN_DEFAULT_INSTRUCTION } from "../../src/embed/card.js";
+import { normalize } from "../../src/embed/embedder.js";
 import { GgufEmbedder } from "../../src/embed/gguf.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { loadEmbedder } from "../../src/embed/load.js";
@@ -159,6 +160,24 @@ describe("GgufEmbedder", () => {
     expect(v.length).toBe(16);
     expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     await small.close();
+  });
+
+  it("serves as the document side of care:<query-dir>,gguf:<file>", async () => {
+    const bert = join(tmp, "bert");
+    makeTiny({ out: bert, family: "bert", hidden: 32, heads: 4, chars: CHARS, seed: 3 });
+    const care = await loadEmbedder(`care:${bert},gguf:${files.f32}`);
+    try {
+      expect(care.dim).toBe(32);
+      const docs = TEXTS.slice(0, 3).map((text, i) => ({ id: String(i), text }));
+      const rows = await care.encodeCorpus(docs);
+      const full = await exact.encodeCorpus(docs);
+      // The document side is cut to the query encoder's width and renormalised.
+      rows.forEach((v, i) =>
+        expect(cosine(v, normalize(full[i].slice(0, 32)))).toBeGreaterThanOrEqual(0.9999),
+      );
+    } finally {
+      await care.close?.();
+    }
   });
 
   it("opens through loadEmbedder and names the file on failure", async () => {
