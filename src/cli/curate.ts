@@ -388,6 +388,19 @@ function reportCommand(o: { stats: string; agreement?: string; out: string }): v
   say(`report: ${files.markdown}, ${files.html}`);
 }
 
+const JUDGES_EXAMPLE = `
+judges.json (an array, or {"judges": [...]}); keys are read from the named environment variables:
+  [
+    {"name": "api", "type": "openai", "base_url": "https://api.example.com/v1", "model": "judge-model",
+     "api_key_env": "JUDGE_API_KEY", "concurrency": 8, "rpm": 300, "max_retries": 5, "timeout_ms": 60000,
+     "price_per_1k_input": 0.002, "price_per_1k_output": 0.008},
+    {"name": "vllm", "type": "openai", "base_url": "http://127.0.0.1:8000/v1", "model": "Qwen2.5-72B-Instruct"},
+    {"name": "local", "type": "gguf", "path": "models/judge-q4_k_m.gguf", "threads": 8}
+  ]
+Optional for every judge: concurrency, max_reasks (2), temperature (0), max_tokens (256);
+openai: rpm (60), max_retries (5), timeout_ms (60000), backoff_ms (1000), json_mode (true), prices per 1k tokens;
+gguf: context_size (4096), threads.`;
+
 export function register(program: Command): void {
   const curate = program
     .command("curate")
@@ -411,6 +424,7 @@ export function register(program: Command): void {
     .requiredOption("--judges <file>", "judges.json: OpenAI-compatible endpoints or local GGUF models")
     .requiredOption("--out <dir>", "judgment store folder (judgments.sqlite, summary.json)")
     .option("--retry-failed", "ask again where the stored judgment is a failure")
+    .addHelpText("after", JUDGES_EXAMPLE)
     .action(judgeCommand);
 
   voteOptions(curate.command("aggregate"))

@@ -82,7 +82,7 @@ export function heatmapSvg(title: string, labels: string[], values: (number | nu
   const left = 110;
   const top = 40;
   const width = left + cell * labels.length + 16;
-  const height = top + cell * labels.length + 70;
+  const height = top + cell * labels.length + 90;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
@@ -90,7 +90,8 @@ export function heatmapSvg(title: string, labels: string[], values: (number | nu
   labels.forEach((l, i) => {
     parts.push(
       `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" font-size="11">${escapeXml(l)}</text>`,
-      `<text x="${left + i * cell + cell / 2}" y="${top + labels.length * cell + 16}" text-anchor="middle" font-size="11">${escapeXml(l)}</text>`,
+      // Column labels slanted, so long judge names do not run into each other.
+      `<text x="${left + i * cell + cell / 2}" y="${top + labels.length * cell + 12}" text-anchor="end" font-size="11" transform="rotate(-35 ${left + i * cell + cell / 2} ${top + labels.length * cell + 12})">${escapeXml(l)}</text>`,
     );
     labels.forEach((_, j) => {
       const v = values[i][j];
