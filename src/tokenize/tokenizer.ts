@@ -54,7 +54,9 @@ export class TextTokenizer {
     readonly file = "tokenizer.json",
   ) {
     const id = (name: string | undefined) => (name === undefined ? undefined : tokenizer.token_to_id(name));
-    this.eosId = id(tokenName(config.eos_token)) ?? id("<|endoftext|>");
+    // Qwen3-Embedding pools the hidden state of <|endoftext|> (its reference code appends that id), while
+    // its tokenizer_config names <|im_end|> as eos_token: the end-of-text token wins where it exists.
+    this.eosId = id("<|endoftext|>") ?? id(tokenName(config.eos_token));
     this.padId = id(tokenName(config.pad_token)) ?? id("[PAD]") ?? this.eosId ?? 0;
     const max = config.model_max_length;
     this.modelMaxLength = typeof max === "number" && max < 1e9 ? max : undefined;

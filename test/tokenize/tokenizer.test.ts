@@ -64,6 +64,17 @@ describe("TextTokenizer", () => {
     expect(ids[3]).toBe(t.eosId);
   });
 
+  it("ends Qwen sequences with <|endoftext|> even where eos_token names <|im_end|>", () => {
+    // Qwen3-Embedding's tokenizer_config says eos_token "<|im_end|>", but its reference code appends
+    // <|endoftext|>, whose hidden state the model was trained to pool.
+    const json = byteLevelBpeTokenizer(CHARS) as { added_tokens: Record<string, unknown>[] };
+    json.added_tokens.push({ ...json.added_tokens[0], id: 100_000, content: "<|im_end|>" });
+    const t = new TextTokenizer(new Tokenizer(json, {}), { eos_token: "<|im_end|>" });
+    const ids = t.encode("糖尿病", 16, true);
+    expect(t.tokenizer.token_to_id("<|im_end|>")).toBeDefined();
+    expect(ids[ids.length - 1]).toBe(t.tokenizer.token_to_id(QWEN_EOS));
+  });
+
   it("pads right or left with masks as BigInt64Array", () => {
     const b = bert.encodeBatch(["糖尿病", "头"], { maxLength: 16 });
     expect(b.seqLen).toBe(5);
