@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as registerDemo } from "./demo.js";
 import { register as registerData } from "./data.js";
 import { register as registerModels } from "./models.js";
 import { register as registerGguf } from "./gguf.js";
@@ -13,6 +14,7 @@ import { register as registerMine } from "./mine.js";
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
  */
 const modules: ((program: Command) => void)[] = [
+  registerDemo,
   registerData,
   registerBench,
   registerReport,

@@ -1,9 +1,5 @@
-import { join } from "node:path";
 import type { Command } from "commander";
-import { buildLeaderboard, collectResults } from "../bench/report/leaderboard.js";
-import { leaderboardHtml } from "../bench/report/html.js";
-import { leaderboardMarkdown } from "../bench/report/markdown.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { writeLeaderboard } from "../bench/report/write.js";
 
 export function register(program: Command): void {
   program
@@ -12,14 +8,9 @@ export function register(program: Command): void {
     .argument("<results>", "results folder written by care bench")
     .option("--out <dir>", "where to write the leaderboard (default: the results folder)")
     .action((results: string, opts: { out?: string }) => {
-      const board = buildLeaderboard(collectResults(results));
-      const out = opts.out ?? results;
-      const md = join(out, "leaderboard.md");
-      const html = join(out, "leaderboard.html");
-      writeFileAtomic(md, leaderboardMarkdown(board));
-      writeFileAtomic(html, leaderboardHtml(board));
+      const { board, markdown, html } = writeLeaderboard(results, opts.out);
       process.stdout.write(
-        `${board.rows.length} models × ${board.tasks.length} tasks\nwrote ${md}\nwrote ${html}\n`,
+        `${board.rows.length} models × ${board.tasks.length} tasks\nwrote ${markdown}\nwrote ${html}\n`,
       );
     });
 }
