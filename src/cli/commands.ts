@@ -9,6 +9,7 @@ import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
 import { register as registerCurate } from "./curate.js";
 import { register as registerMine } from "./mine.js";
+import { register as registerTrain } from "./train.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
@@ -22,6 +23,7 @@ const modules: ((program: Command) => void)[] = [
   registerServe,
   registerCurate,
   registerMine,
+  registerTrain,
   registerModels,
   registerGguf,
 ];

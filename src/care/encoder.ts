@@ -1,0 +1,136 @@
+/**
+ * One side of a CARE pair as training sees it: a Hugging Face checkpoint folder opened for the length
+ * of a run (its weights are read lazily, by the graph builder and again by the exporter), tokenised as
+ * its embedder would tokenise it, and written back as a folder `hf:` and `care:` specs load.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { loadCard, writeCard, type ModelCard } from "../embed/card.js";
+import type { Graph } from "../graph/ir.js";
+import { buildEncoder, familyOf, type Family, type Pooling } from "../models/family.js";
+import { TextTokenizer } from "../tokenize/tokenizer.js";
+import { exportCheckpoint } from "../train/export.js";
+import type { FloatData, Param } from "../train/params.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { CareError } from "../util/errors.js";
+import { openCheckpoint, type CheckpointWeights } from "../weights/checkpoint.js";
+
+export interface OpenEncoderOptions {
+  /** Default: the card's. */
+  pooling?: Pooling;
+  /** Longest input in tokens (capped by the card's max_length). */
+  maxLength: number;
+}
+
+export class TrainableEncoder {
+  /** Width of the embedding this side produces: the card's `dim` (≤ the hidden size). */
+  readonly dim: number;
+  readonly hidden: number;
+  readonly maxLength: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly family: Family,
+    readonly config: Record<string, unknown>,
+    readonly weights: CheckpointWeights,
+    readonly card: ModelCard,
+    readonly tokenizer: TextTokenizer,
+    readonly pooling: Pooling,
+    maxLength: number,
+  ) {
+    this.hidden = config.hidden_size as number;
+    this.dim = card.dim;
+    this.maxLength = Math.min(maxLength, card.max_length, tokenizer.modelMaxLength ?? Infinity);
+  }
+
+  static open(dir: string, o: OpenEncoderOptions): TrainableEncoder {
+    if (!existsSync(join(dir, "config.json")))
+      throw new CareError("not a Hugging Face checkpoint folder (config.json not found)", dir);
+    const ck = openCheckpoint(dir);
+    try {
+      const family = familyOf(ck.config, join(dir, "config.json"));
+      const card = loadCard(dir, family, ck.config);
+      const tokenizer = TextTokenizer.load(dir);
+      return new TrainableEncoder(
+        dir,
+        family,
+        ck.config,
+        ck.weights,
+        card,
+        tokenizer,
+        o.pooling ?? card.pooling,
+        o.maxLength,
+      );
+    } catch (e) {
+      ck.weights.close();
+      throw e;
+    }
+  }
+
+  /** The forward graph (float32) with this run's pooling. */
+  graph(): Graph {
+    return buildEncoder(this.config, this.weights, {
+      pooling: this.pooling,
+      configFile: join(this.dir, "config.json"),
+    });
+  }
+
+  /** Token ids as the embedder produces them: last-token pooling reads the end-of-text token. */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, this.maxLength, this.pooling === "last");
+  }
+
+  /** CLS pooling reads position 0, so those batches pad on the right; others follow the card. */
+  get paddingSide(): "left" | "right" {
+    return this.pooling === "cls" ? "right" : this.card.padding_side;
+  }
+
+  get padId(): number {
+    return this.tokenizer.padId;
+  }
+
+  close(): void {
+    this.weights.close();
+  }
+}
+
+/** What a trained folder records about how it was made, beside the model card. */
+export const TRAINING_CARD = "care-train.json";
+
+/**
+ * Writes the trained encoder (parameters whose names start with `prefix`) as a checkpoint folder with
+ * its model card and training record, replacing `dir` only once the whole folder is written.
+ */
+export function exportEncoder(
+  dir: string,
+  enc: TrainableEncoder,
+  params: readonly Param[],
+  values: readonly FloatData[],
+  o: { prefix?: string; card: ModelCard; record: Record<string, unknown> },
+): void {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeEncoderFiles(tmp, enc, params, values, o);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+/** The files of a trained encoder folder, written into an existing (temporary) folder. */
+export function writeEncoderFiles(
+  dir: string,
+  enc: TrainableEncoder,
+  params: readonly Param[],
+  values: readonly FloatData[],
+  o: { prefix?: string; card: ModelCard; record: Record<string, unknown> },
+): void {
+  mkdirSync(dir, { recursive: true });
+  exportCheckpoint(
+    dir,
+    { config: enc.config, weights: enc.weights, dir: enc.dir, prefix: o.prefix },
+    params,
+    values,
+  );
+  writeCard(dir, o.card);
+  writeFileAtomic(join(dir, TRAINING_CARD), JSON.stringify(o.record, null, 2) + "\n");
+}

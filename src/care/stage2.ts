@@ -1,0 +1,173 @@
+/**
+ * CARE stage II: the query and document encoders train together on labelled rows — the document side
+ * through LoRA adapters (merged into its weights on export) or fully for small models — with InfoNCE
+ * over each query's positive, its hard negatives and the other queries' documents in the batch.
+ * The trained document encoder is a new folder, so its identity differs from the one any existing
+ * index was built with, and `care index` refuses to mix the two: the index must be rebuilt.
+ */
+import { join, resolve } from "node:path";
+import { formatQuery } from "../embed/card.js";
+import { Graph } from "../graph/ir.js";
+import type { Pooling } from "../models/family.js";
+import { importGraph, type LoraOptions } from "../train/params.js";
+import { train } from "../train/trainer.js";
+import { CareError } from "../util/errors.js";
+import { readStage2Rows } from "./data.js";
+import { CARE_DEFAULTS } from "./defaults.js";
+import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";
+import { prefixDims } from "./graph-dims.js";
+import { trainingTemplate, type InstructionOptions } from "./instructions.js";
+import { contrastiveLoss, cutNormalize } from "./objective.js";
+import { resolveOptim, type OptimOptions } from "./optim.js";
+import { outcome, type TrainOutcome } from "./outcome.js";
+import { buildPairSet, collateTwo, type PairExample } from "./pairs.js";
+
+export interface ContrastiveOptions extends OptimOptions, InstructionOptions {
+  /** Stage-II JSONL (query, pos, neg, prompt, type). */
+  data: string;
+  out: string;
+  temperature?: number;
+  groupSize?: number;
+  queryMaxLength?: number;
+  docMaxLength?: number;
+}
+
+export interface Stage2Options extends ContrastiveOptions {
+  query: string;
+  doc: string;
+  /** "lora" (default): adapters on the document encoder; "full": every document weight learns. */
+  docTraining?: "lora" | "full";
+  lora?: Partial<Omit<LoraOptions, "seed">>;
+  queryPooling?: Pooling;
+  docPooling?: Pooling;
+}
+
+export function contrastiveSettings(o: ContrastiveOptions): { temperature: number; groupSize: number } {
+  const temperature = o.temperature ?? CARE_DEFAULTS.stage2.temperature;
+  const groupSize = o.groupSize ?? CARE_DEFAULTS.stage2.groupSize;
+  if (!(temperature > 0)) throw new CareError(`temperature ${temperature} must be positive`);
+  if (!Number.isInteger(groupSize) || groupSize < 1)
+    throw new CareError(`group size ${groupSize} must be a positive integer`);
+  return { temperature, groupSize };
+}
+
+export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
+  const started = Date.now();
+  const out = resolve(o.out);
+  const rows = await readStage2Rows(o.data);
+  const { temperature, groupSize } = contrastiveSettings(o);
+  const optim = resolveOptim(o, rows.length, CARE_DEFAULTS.stage2);
+  const full = (o.docTraining ?? "lora") === "full";
+  const lora: LoraOptions | undefined = full
+    ? undefined
+    : { ...CARE_DEFAULTS.lora, ...o.lora, seed: optim.seed };
+  const q = TrainableEncoder.open(o.query, {
+    pooling: o.queryPooling ?? CARE_DEFAULTS.queryPooling,
+    maxLength: o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength,
+  });
+  let d: TrainableEncoder | undefined;
+  try {
+    d = TrainableEncoder.open(o.doc, {
+      pooling: o.docPooling ?? CARE_DEFAULTS.docPooling,
+      maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
+    });
+    const doc = d;
+    const dim = q.dim;
+    if (doc.dim < dim)
+      throw new CareError(
+        `the document encoder is ${doc.dim} wide, narrower than the query encoder (${dim})`,
+        o.doc,
+      );
+    const template = trainingTemplate(q.card, o);
+    const qCard = { ...q.card, pooling: q.pooling, query_template: template };
+    const dCard = { ...doc.card, pooling: doc.pooling };
+    const set = buildPairSet(
+      rows,
+      (r) => q.encode(formatQuery(qCard, r.query, r.prompt)),
+      (t) => doc.encode(t),
+    );
+    const record = {
+      stage: "care-stage2",
+      query_base: resolve(o.query),
+      document_base: resolve(o.doc),
+      data: resolve(o.data),
+      rows: rows.length,
+      temperature,
+      group_size: groupSize,
+      doc_training: full ? "full" : "lora",
+      lora: lora ?? null,
+      query_template: template,
+      query_max_length: q.maxLength,
+      doc_max_length: doc.maxLength,
+      query_pooling: q.pooling,
+      doc_pooling: doc.pooling,
+      ...optim.record,
+    };
+    const result = await train<PairExample>({
+      outDir: out,
+      examples: set.examples,
+      spec: {
+        build() {
+          const g = new Graph("care-stage2");
+          const qi = importGraph(g, prefixDims(q.graph(), "q."), { prefix: "q.", trainable: () => true });
+          const di = importGraph(g, prefixDims(doc.graph(), "d."), {
+            prefix: "d.",
+            trainable: full ? () => true : undefined,
+            lora,
+          });
+          if (!di.params.length)
+            throw new CareError(
+              `no LoRA target (${lora?.targets.join(", ")}) in the document encoder; pass other targets or full training`,
+              o.doc,
+            );
+          const loss = contrastiveLoss(
+            cutNormalize(qi.outputs["embedding"], dim),
+            cutNormalize(di.outputs["embedding"], dim),
+            {
+              temperature,
+              groupSize,
+            },
+          );
+          return { graph: g, loss, params: [...qi.params, ...di.params], loraSeed: di.loraSeed };
+        },
+      },
+      collate: (batch) =>
+        collateTwo(
+          batch,
+          set,
+          groupSize,
+          optim.seed,
+          { padId: q.padId, side: q.paddingSide },
+          { padId: doc.padId, side: doc.paddingSide },
+        ),
+      save: (dir, params, values) => {
+        writeEncoderFiles(join(dir, "query"), q, params, values, { prefix: "q.", card: qCard, record });
+        writeEncoderFiles(join(dir, "doc"), doc, params, values, { prefix: "d.", card: dCard, record });
+      },
+      batchSize: optim.batchSize,
+      steps: optim.steps,
+      lr: optim.lr,
+      warmupSteps: optim.warmupSteps,
+      adamw: optim.adamw,
+      seed: optim.seed,
+      checkpointEvery: optim.checkpointEvery,
+      threads: optim.threads,
+    });
+    const models = { query: join(out, "query"), doc: join(out, "doc") };
+    const final = { ...record, final_step: optim.steps };
+    exportEncoder(models.query, q, result.params, result.values, {
+      prefix: "q.",
+      card: qCard,
+      record: final,
+    });
+    exportEncoder(models.doc, doc, result.params, result.values, {
+      prefix: "d.",
+      card: dCard,
+      record: final,
+    });
+    return outcome(out, models, result, set.examples.length, started);
+  } finally {
+    q.close();
+    d?.close();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Contrastive training of one encoder that serves both sides (the symmetric baselines CARE is compared
+ * with): the same InfoNCE as stage II, with queries and their documents encoded by one model in one
+ * forward pass over the concatenated batch, every weight learning.
+ */
+import { join, resolve } from "node:path";
+import { formatQuery } from "../embed/card.js";
+import { Graph } from "../graph/ir.js";
+import { slice } from "../graph/ops.js";
+import type { Pooling } from "../models/family.js";
+import { importGraph } from "../train/params.js";
+import { train } from "../train/trainer.js";
+import { readStage2Rows } from "./data.js";
+import { CARE_DEFAULTS } from "./defaults.js";
+import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";
+import { trainingTemplate } from "./instructions.js";
+import { contrastiveLoss, cutNormalize } from "./objective.js";
+import { resolveOptim } from "./optim.js";
+import { outcome, type TrainOutcome } from "./outcome.js";
+import { buildPairSet, collateShared, type PairExample } from "./pairs.js";
+import { contrastiveSettings, type ContrastiveOptions } from "./stage2.js";
+
+export interface SymmetricOptions extends ContrastiveOptions {
+  /** The checkpoint folder that learns. */
+  model: string;
+  /** Default: the family's (CLS for BERT, last token for Qwen). */
+  pooling?: Pooling;
+}
+
+export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome> {
+  const started = Date.now();
+  const out = resolve(o.out);
+  const rows = await readStage2Rows(o.data);
+  const { temperature, groupSize } = contrastiveSettings(o);
+  const optim = resolveOptim(o, rows.length, CARE_DEFAULTS.stage2);
+  // One model reads both sides, so one length limit: the longer (documents') one.
+  const m = TrainableEncoder.open(o.model, {
+    pooling: o.pooling,
+    maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
+  });
+  try {
+    const pooling = m.pooling;
+    const queryMax = Math.min(m.maxLength, o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength);
+    const template = trainingTemplate(m.card, o);
+    const card = { ...m.card, pooling, query_template: template };
+    const set = buildPairSet(
+      rows,
+      (r) => m.tokenizer.encode(formatQuery(card, r.query, r.prompt), queryMax, pooling === "last"),
+      (t) => m.encode(t),
+    );
+    const B = optim.batchSize;
+    const dim = m.dim;
+    const record = {
+      stage: "contrastive-symmetric",
+      base: resolve(o.model),
+      data: resolve(o.data),
+      rows: rows.length,
+      temperature,
+      group_size: groupSize,
+      query_template: template,
+      query_max_length: queryMax,
+      doc_max_length: m.maxLength,
+      pooling,
+      ...optim.record,
+    };
+    const result = await train<PairExample>({
+      outDir: out,
+      examples: set.examples,
+      spec: {
+        build() {
+          const g = new Graph("care-symmetric");
+          const imp = importGraph(g, m.graph(), { trainable: () => true });
+          const all = cutNormalize(imp.outputs["embedding"], dim);
+          // Every batch holds exactly B queries (the trainer never sends a short batch), then B*G documents.
+          const queries = slice(all, [0], [0], [B]);
+          const docs = slice(all, [0], [B], [B * (groupSize + 1)]);
+          return {
+            graph: g,
+            loss: contrastiveLoss(queries, docs, { temperature, groupSize }),
+            params: imp.params,
+          };
+        },
+      },
+      collate: (batch) =>
+        collateShared(batch, set, groupSize, optim.seed, { padId: m.padId, side: m.paddingSide }),
+      save: (dir, params, values) =>
+        writeEncoderFiles(join(dir, "model"), m, params, values, { card, record }),
+      batchSize: B,
+      steps: optim.steps,
+      lr: optim.lr,
+      warmupSteps: optim.warmupSteps,
+      adamw: optim.adamw,
+      seed: optim.seed,
+      checkpointEvery: optim.checkpointEvery,
+      threads: optim.threads,
+    });
+    const model = join(out, "model");
+    exportEncoder(model, m, result.params, result.values, {
+      card,
+      record: { ...record, final_step: optim.steps },
+    });
+    return outcome(out, { model }, result, set.examples.length, started);
+  } finally {
+    m.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Stage I on tiny random encoders: the query encoder learns to reproduce the frozen document encoder's
+ * embeddings, so on texts it never saw the MSE falls and each text's query embedding finds the same
+ * text's document embedding among 100.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { trainStage1 } from "../../src/care/stage1.js";
+import { TRAINING_CARD } from "../../src/care/encoder.js";
+import { pairScores } from "./measure.js";
+import { randomTexts, tinyPair } from "./tiny.js";
+
+const root = mkdtempSync(join(tmpdir(), "care-stage1-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("care stage I", () => {
+  it("lowers the MSE and raises held-out top-1 accuracy above the untrained pair", async () => {
+    const { query, doc } = tinyPair(root);
+    const texts = randomTexts(500, 7);
+    const train = texts.slice(0, 400);
+    const held = texts.slice(400);
+    const data = join(root, "texts.txt");
+    writeFileSync(data, train.join("\n") + "\n");
+    const gold = held.map((_, i) => i);
+    const before = await pairScores(query, doc, held, held, gold);
+
+    const r = await trainStage1({
+      query,
+      doc,
+      data,
+      out: join(root, "s1"),
+      steps: 300,
+      batchSize: 32,
+      lr: 3e-3,
+    });
+    expect(r.examples).toBe(400);
+    expect(r.lastLoss).toBeLessThan(r.firstLoss);
+    const after = await pairScores(r.models.query, doc, held, held, gold);
+
+    expect(after.mse).toBeLessThan(before.mse * 0.7);
+    expect(after.top1).toBeGreaterThan(before.top1 + 0.3);
+    expect(after.top1).toBeGreaterThan(0.4); // chance is 0.01
+
+    const card = JSON.parse(readFileSync(join(r.models.query, "care.json"), "utf8")) as { pooling: string };
+    expect(card.pooling).toBe("cls");
+    const record = JSON.parse(readFileSync(join(r.models.query, TRAINING_CARD), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(record).toMatchObject({
+      stage: "care-stage1",
+      temperature: 0.1,
+      weight_decay: 0.05,
+      texts: 400,
+      final_step: 300,
+    });
+    expect(readFileSync(r.lossPlot, "utf8")).toContain("<svg");
+    expect(readFileSync(r.lossLog, "utf8").trim().split("\n")).toHaveLength(300);
+  });
+});
