@@ -159,3 +159,50 @@ export { Stepper, type TrainSpec, type StepperOptions, type OptimizerMode } from
 export { train, type TrainerOptions, type TrainResult, type LogEntry } from "./train/trainer.js";
 export { exportCheckpoint, trainedTensors, type ExportBase } from "./train/export.js";
 export { padBatch } from "./train/batch.js";
+export {
+  mineDiverse,
+  offerCandidate,
+  KeptSet,
+  type DiverseOptions,
+  type DiverseCounts,
+} from "./mine/diverse.js";
+export {
+  mineNegatives,
+  excludePositives,
+  type MineNegativesOptions,
+  type NegativeCounts,
+} from "./mine/negatives.js";
+export {
+  filterNegatives,
+  filterRow,
+  candidatePair,
+  type FilterOptions,
+  type FilterCounts,
+  type FalseNegativeAction,
+} from "./mine/filter.js";
+export { openCorpusRetriever, type CorpusRetriever, type MineQuery } from "./mine/retriever.js";
+export { writeStage1, stage1Row, TextHashSet } from "./mine/stage1.js";
+export { ResumableJsonl, runChunks } from "./mine/resumable.js";
+export { emptyHistogram, histogramRows, type Histogram } from "./mine/histogram.js";
+export {
+  readTrainRows,
+  readMinedRows,
+  readCorpus,
+  parseTrainRow,
+  STS_TYPE,
+  RETRIEVAL_TYPE,
+  DEFAULT_PROMPTS,
+  type TrainRow,
+  type MinedRow,
+  type Candidate,
+  type Stage1Row,
+  type Stage2Row,
+} from "./mine/records.js";
+export {
+  buildTrain,
+  formatTrainSummary,
+  pairsToRows,
+  type BuildTrainOptions,
+  type TrainSummary,
+  type TrainSourceCounts,
+} from "./data/build-train.js";
