@@ -158,7 +158,6 @@ export { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train/
 export { Stepper, type TrainSpec, type StepperOptions, type OptimizerMode } from "./train/stepper.js";
 export { train, type TrainerOptions, type TrainResult, type LogEntry } from "./train/trainer.js";
 export { exportCheckpoint, trainedTensors, type ExportBase } from "./train/export.js";
-export { padBatch } from "./train/batch.js";
 export {
   mineDiverse,
   offerCandidate,
