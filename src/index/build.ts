@@ -172,7 +172,7 @@ function prepareManifest(
       hnsw: {
         connectivity: options.connectivity ?? 16,
         expansionAdd: options.expansionAdd ?? 128,
-        expansionSearch: options.expansionSearch ?? 64,
+        expansionSearch: options.expansionSearch ?? 128,
       },
       document: ids.document,
       query: ids.query,

@@ -29,6 +29,7 @@ export interface EncodeQueueOptions {
 export class EncodeQueue {
   private readonly waiting: Job[] = [];
   private busy = 0;
+  private drained: (() => void)[] = [];
 
   constructor(
     private readonly backend: EncodeBackend,
@@ -49,7 +50,17 @@ export class EncodeQueue {
     });
   }
 
+  /**
+   * Resolves once nothing waits or encodes. Shutdown awaits it: a client that hung up leaves its
+   * request queued, and stopping the encoder under a running batch would abort the process.
+   */
+  drain(): Promise<void> {
+    if (this.depth === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
   private pump(): void {
+    if (this.busy === 0 && this.waiting.length === 0) this.drained.splice(0).forEach((resolve) => resolve());
     if (this.busy > 0 || this.waiting.length === 0) return;
     const first = this.waiting.shift()!;
     const batch = [first];

@@ -282,6 +282,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     async close() {
       closing = true;
       await app.close();
+      await queue.drain();
       await backend.close();
       index.close();
     },
