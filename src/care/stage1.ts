@@ -84,7 +84,8 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
       ids: q.encode(t),
       target: normalize(embedded.vectors[i].slice(0, dim)),
     }));
-    const card = { ...q.card, pooling: q.pooling };
+    // The card's max_length is what training used: longer inputs would reach untrained positions.
+    const card = { ...q.card, pooling: q.pooling, max_length: q.maxLength };
     const record = {
       stage: "care-stage1",
       base: resolve(o.query),

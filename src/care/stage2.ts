@@ -79,8 +79,9 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
         o.doc,
       );
     const template = trainingTemplate(q.card, o);
-    const qCard = { ...q.card, pooling: q.pooling, query_template: template };
-    const dCard = { ...doc.card, pooling: doc.pooling };
+    // Cards keep the lengths training used: longer inputs would reach untrained positions.
+    const qCard = { ...q.card, pooling: q.pooling, query_template: template, max_length: q.maxLength };
+    const dCard = { ...doc.card, pooling: doc.pooling, max_length: doc.maxLength };
     const set = buildPairSet(
       rows,
       (r) => q.encode(formatQuery(qCard, r.query, r.prompt)),

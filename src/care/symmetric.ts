@@ -6,7 +6,7 @@
 import { join, resolve } from "node:path";
 import { formatQuery } from "../embed/card.js";
 import { Graph } from "../graph/ir.js";
-import { slice } from "../graph/ops.js";
+import { reshape, slice } from "../graph/ops.js";
 import type { Pooling } from "../models/family.js";
 import { importGraph } from "../train/params.js";
 import { train } from "../train/trainer.js";
@@ -42,7 +42,8 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
     const pooling = m.pooling;
     const queryMax = Math.min(m.maxLength, o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength);
     const template = trainingTemplate(m.card, o);
-    const card = { ...m.card, pooling, query_template: template };
+    // The card keeps the length training used: longer inputs would reach untrained positions.
+    const card = { ...m.card, pooling, query_template: template, max_length: m.maxLength };
     const set = buildPairSet(
       rows,
       (r) => m.tokenizer.encode(formatQuery(card, r.query, r.prompt), queryMax, pooling === "last"),
@@ -70,8 +71,9 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
         build() {
           const g = new Graph("care-symmetric");
           const imp = importGraph(g, m.graph(), { trainable: () => true });
-          const all = cutNormalize(imp.outputs["embedding"], dim);
-          // Every batch holds exactly B queries (the trainer never sends a short batch), then B*G documents.
+          // Every batch holds exactly B queries (the trainer never sends a short batch), then B*G documents;
+          // the static row count lets the two slices be differentiated.
+          const all = reshape(cutNormalize(imp.outputs["embedding"], dim), [B * (groupSize + 1), dim]);
           const queries = slice(all, [0], [0], [B]);
           const docs = slice(all, [0], [B], [B * (groupSize + 1)]);
           return {
