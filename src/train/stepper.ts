@@ -9,6 +9,7 @@ import { toOnnxBytes } from "../graph/onnx.js";
 import { Session, type Tensor } from "../runtime/session.js";
 import { adamwStep, type AdamWConfig, type Moments } from "./adamw.js";
 import type { FloatData, Param } from "./params.js";
+import { pruneRows } from "./prune-rows.js";
 import { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train-graph.js";
 
 /** A forward graph ending in a scalar loss; built afresh for every training-graph variant. */
@@ -44,9 +45,10 @@ async function variant(
   threads: number,
 ): Promise<Variant & { params: Param[] }> {
   const built = spec.build();
-  buildTrainGraph(built.graph, built.loss, built.params, o);
-  const session = await Session.create(toOnnxBytes(built.graph), { threads });
-  return { session, params: built.params, loraSeed: built.loraSeed?.name };
+  const { graph, loss, params } = pruneRows(built.graph, built.loss, built.params);
+  buildTrainGraph(graph, loss, params, o);
+  const session = await Session.create(toOnnxBytes(graph), { threads });
+  return { session, params, loraSeed: built.loraSeed?.name };
 }
 
 export class Stepper {

@@ -48,30 +48,51 @@ export const shapeRules: Record<string, GradRule> = {
     return [transpose(g, inverse)];
   },
   Expand: ({ node, dy, needs }) => [dy[0] && needs[0] ? unbroadcast(dy[0], inp(node, 0)) : null, null],
-  // Constant-bound, unit-step slices: the gradient is dy zero-padded back to the input's extent.
+  /**
+   * Constant-bound, unit-step slices: the gradient is dy zero-padded back to the input's extent. On an
+   * axis of symbolic size (first-token pruning slices the sequence axis) the pads are computed at run
+   * time from the input's shape, which needs non-negative bounds.
+   */
   Slice: ({ node, dy, needs }) => {
     const g = dy[0];
     const none = node.inputs.map(() => null);
     if (!g || !needs[0]) return none;
     const x = inp(node, 0);
+    const gr = x.graph;
     const rank = x.shape.length;
     const starts = constantInts(node.inputs[1], "Slice starts")!;
     const ends = constantInts(node.inputs[2], "Slice ends")!;
     const axes = constantInts(node.inputs[3] ?? null, "Slice axes") ?? starts.map((_, i) => i);
     const steps = constantInts(node.inputs[4] ?? null, "Slice steps");
     if (steps?.some((s) => s !== 1)) throw new Error(`autodiff: ${node.name} has a step other than 1`);
-    const pads = new Array<number>(2 * rank).fill(0);
+    const pads: (number | Value)[] = new Array<number>(2 * rank).fill(0);
     axes.forEach((a, i) => {
       const ax = normAxis(a, rank);
       const d = x.shape[ax];
-      if (typeof d !== "number") {
-        throw new Error(`autodiff: ${node.name} slices axis ${ax} whose size is not static`);
+      if (typeof d === "number") {
+        const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+        pads[ax] = clamp(starts[i]);
+        pads[ax + rank] = d - Math.max(clamp(ends[i]), clamp(starts[i]));
+        return;
       }
-      const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-      pads[ax] = clamp(starts[i]);
-      pads[ax + rank] = d - Math.max(clamp(ends[i]), clamp(starts[i]));
+      if (starts[i] < 0 || ends[i] < 0) {
+        throw new Error(`autodiff: ${node.name} slices axis ${ax} of symbolic size from the end`);
+      }
+      // begin = min(start, d); end = d - max(min(end, d), begin).
+      const size = gather(shapeOf(x), gr.int64s([ax]));
+      const i64 = (op: string, p: Value, q: Value): Value =>
+        gr.node(op, [p, q], [{ dtype: "int64", shape: [1] }])[0];
+      const begin = i64("Min", gr.int64s([starts[i]]), size);
+      pads[ax] = begin;
+      pads[ax + rank] = i64("Sub", size, i64("Max", i64("Min", gr.int64s([ends[i]]), size), begin));
     });
-    return [pad(g, pads), ...none.slice(1)];
+    if (pads.every((p) => typeof p === "number")) return [pad(g, pads as number[]), ...none.slice(1)];
+    const padVec = concat(
+      pads.map((p) => (typeof p === "number" ? gr.int64s([p]) : p)),
+      0,
+    );
+    // Padding restores exactly the input's extent.
+    return [gr.node("Pad", [g, padVec], [{ dtype: g.dtype, shape: [...x.shape] }])[0], ...none.slice(1)];
   },
   // Splits dy at the inputs' runtime extents along the axis.
   Concat: ({ node, dy, needs }) => {
