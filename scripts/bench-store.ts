@@ -86,6 +86,7 @@ if (!readManifest(out)?.sources.every((s) => s.complete)) {
   report.build_seconds = r.seconds;
   report.build_docs_per_second = Math.round(docs / r.seconds);
 }
+report.ef_search = efSearch ?? readManifest(out)!.hnsw.expansionSearch;
 report.graph_bytes = statSync(join(out, "hnsw.usearch")).size;
 report.store_bytes = statSync(join(out, "docs.sqlite")).size;
 
