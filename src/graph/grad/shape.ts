@@ -111,9 +111,10 @@ export const shapeRules: Record<string, GradRule> = {
     return parts.map((p, i) => (needs[i] ? p : null));
   },
   /**
-   * Gather(data, indices, axis): dy has shape data[:axis] + indices.shape + data[axis+1:]. Flatten the
-   * index axes into one, broadcast the indices along the other axes, and scatter-add into zeros, so
-   * duplicate indices (a token repeated in a batch) accumulate.
+   * Gather(data, indices, axis): dy has shape data[:axis] + indices.shape + data[axis+1:], scatter-added
+   * into zeros so that duplicate indices (a token repeated in a batch) accumulate. Along axis 0 (the
+   * embedding lookup) ScatterND adds whole rows from an [n, 1] index column; other axes broadcast the
+   * indices along the remaining axes for ScatterElements, an index tensor as large as dy.
    */
   Gather: ({ node, dy, needs }) => {
     const g = dy[0];
@@ -131,6 +132,18 @@ export const shapeRules: Record<string, GradRule> = {
     const updShape = pieces.length === 1 ? pieces[0] : concat(pieces, 0);
     const updDims: Dim[] = data.shape.map((d, i) => (i === axis ? null : d));
     const updates = gr.node("Reshape", [g, updShape], [{ dtype: g.dtype, shape: updDims }])[0];
+    if (axis === 0) {
+      const column = reshape(indices, [-1, 1]);
+      const dx = gr.node(
+        "ScatterND",
+        [zerosLike(data), column, updates],
+        [{ dtype: g.dtype, shape: [...data.shape] }],
+        {
+          reduction: { type: "string", value: "add" },
+        },
+      )[0];
+      return [dx, null];
+    }
     const lined = reshape(
       indices,
       data.shape.map((_, i) => (i === axis ? -1 : 1)),
