@@ -1,31 +1,22 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VotedPair } from "../../src/curate/aggregate.js";
 import { makePair } from "../../src/curate/pair.js";
 import { ReviewLabels } from "../../src/curate/review-labels.js";
 import { sampleForReview, writeReviewSample } from "../../src/curate/review-sample.js";
 import { startReviewServer, type ReviewServer } from "../../src/curate/review-server.js";
+import { launchChromium } from "../helpers/chromium.js";
 
 interface State {
   items: { pair_id: string }[];
   labels: Record<string, number>;
 }
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Generous: on a loaded machine a label round trip (POST, fsync, re-render) can take a while. */
 const POLL = { timeout: 10_000, interval: 25 };
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 function voted(n: number): VotedPair[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -49,7 +40,7 @@ describe("expert review", () => {
   beforeAll(async () => {
     writeReviewSample(dir, sampleForReview(voted(12), 6, "seed"));
     server = await startReviewServer({ dir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
