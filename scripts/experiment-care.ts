@@ -50,6 +50,7 @@ async function run(): Promise<void> {
     root: process.cwd(),
     notes: values.note ? [readFileSync(values.note, "utf8").trim()] : undefined,
     quick: values.quick!,
+    summaryCopy: join(docs, `${config.name}.json`),
   });
   const doc = join(docs, `${config.name}.md`);
   writeFileAtomic(doc, markdown);

@@ -49,6 +49,8 @@ export interface ReportOptions {
   command: string;
   /** Paths in the report are written relative to this folder (the repository root). */
   root: string;
+  /** A committed copy of the summary (results/ stays out of the repository). */
+  summaryCopy?: string;
   /** Paragraphs about what was tried when the pair did not land where the paper's does. */
   notes?: string[];
   quick: boolean;
@@ -84,7 +86,7 @@ export function experimentMarkdown(s: ExperimentSummary, o: ReportOptions): stri
     "",
     "## Where each figure comes from",
     "",
-    `Scores: the \`main_score\` of each result file below (written by \`runBench\`, as \`care bench\` writes them). Latency: \`${rel(s.latencyFile)}\`. Everything: \`${rel(s.summaryFile)}\`.`,
+    `Scores: the \`main_score\` of each result file below (written by \`runBench\`, as \`care bench\` writes them). Latency: \`${rel(s.latencyFile)}\`. Everything: \`${rel(s.summaryFile)}\`${o.summaryCopy ? ` (results/ is not committed; \`${rel(o.summaryCopy)}\` is a copy of it with every figure above)` : ""}.`,
     "",
     ...s.rows.flatMap((r) => [
       `- ${r.label} (\`${r.spec.replace(o.root + "/", "")}\`):`,
