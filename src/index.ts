@@ -205,3 +205,11 @@ export {
   type TrainSummary,
   type TrainSourceCounts,
 } from "./data/build-train.js";
+export { CARE_DEFAULTS } from "./care/defaults.js";
+export { trainStage1, docSpec, type Stage1Options } from "./care/stage1.js";
+export { trainStage2, type Stage2Options, type ContrastiveOptions } from "./care/stage2.js";
+export { trainSymmetric, type SymmetricOptions } from "./care/symmetric.js";
+export type { TrainOutcome } from "./care/outcome.js";
+export type { OptimOptions } from "./care/optim.js";
+export { embedDocuments, DocEmbeddingCache, type EmbeddedDocuments } from "./care/doc-cache.js";
+export { readStage1Texts, readStage2Rows, type PairRow, type Stage1Format } from "./care/data.js";
