@@ -1,32 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliChild } from "../helpers/cli-child.js";
 import { makePair } from "../../src/curate/pair.js";
 import { RUBRIC_VERSION } from "../../src/curate/rubric.js";
 import { JudgmentStore } from "../../src/curate/store.js";
 import { chatAnswer, MockChatServer } from "./mock-chat-server.js";
 
 const N_PAIRS = 30;
-
-function runCli(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; out: string }>;
-} {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, CARE_QUIET: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, out })),
-  );
-  return { child, done };
-}
 
 describe("care curate judge after SIGKILL", () => {
   const dir = mkdtempSync(join(tmpdir(), "care-kill-"));
@@ -69,7 +51,7 @@ describe("care curate judge after SIGKILL", () => {
       join(dir, "judges.json"),
     ];
     const out = join(dir, "store");
-    const first = runCli([...args, "--out", out]);
+    const first = runCliChild([...args, "--out", out]);
     await expect.poll(() => server.log.length, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(20);
     first.child.kill("SIGKILL");
     const killed = await first.done;
@@ -83,7 +65,7 @@ describe("care curate judge after SIGKILL", () => {
     expect(stored.size).toBeLessThan(2 * N_PAIRS);
 
     server.requests.length = 0;
-    const second = await runCli([...args, "--out", out]).done;
+    const second = await runCliChild([...args, "--out", out]).done;
     expect(second.code, second.out).toBe(0);
     const asked = server.requests.map((r) => `${r.model}\0${pairOfQuery.get(r.query)}`);
     expect(asked).toHaveLength(2 * N_PAIRS - stored.size);
@@ -102,7 +84,7 @@ describe("care curate judge after SIGKILL", () => {
 
     // A third run has nothing left to ask.
     server.requests.length = 0;
-    const third = await runCli([...args, "--out", out]).done;
+    const third = await runCliChild([...args, "--out", out]).done;
     expect(third.code).toBe(0);
     expect(server.requests).toHaveLength(0);
   });

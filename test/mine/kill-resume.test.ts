@@ -1,30 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliChild } from "../helpers/cli-child.js";
 import { chatAnswer, MockChatServer } from "../curate/mock-chat-server.js";
 import { tmp, writeJsonl } from "./helpers.js";
 
 const dir = tmp("kill");
 let server: MockChatServer;
-
-function runCli(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; out: string }>;
-} {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, CARE_QUIET: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, out })),
-  );
-  return { child, done };
-}
 
 function rowsDone(out: string): number {
   try {
@@ -97,10 +79,10 @@ describe("SIGKILL and rerun", () => {
       out,
     ];
     const ref = join(dir, "neg-ref.jsonl");
-    expect((await runCli(args(ref)).done).code).toBe(0);
+    expect((await runCliChild(args(ref)).done).code).toBe(0);
 
     const out = join(dir, "neg.jsonl");
-    const first = runCli(args(out));
+    const first = runCliChild(args(out));
     await expect.poll(() => rowsDone(out), { timeout: 30_000, interval: 10 }).toBeGreaterThan(20);
     first.child.kill("SIGKILL");
     expect((await first.done).code).toBeNull();
@@ -108,7 +90,7 @@ describe("SIGKILL and rerun", () => {
     expect(done).toBeLessThan(400);
     expect(existsSync(out)).toBe(false);
 
-    const second = await runCli(args(out)).done;
+    const second = await runCliChild(args(out)).done;
     expect(second.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(readFileSync(ref, "utf8"));
     expect(existsSync(`${out}.partial`) || existsSync(`${out}.progress.json`)).toBe(false);
@@ -128,19 +110,19 @@ describe("SIGKILL and rerun", () => {
       out,
     ];
     const ref = join(dir, "filter-ref.jsonl");
-    expect((await runCli(args(ref)).done).code).toBe(0);
+    expect((await runCliChild(args(ref)).done).code).toBe(0);
     const total = server.requests.length;
     expect(total).toBe(24 * 2 * 2);
 
     const out = join(dir, "filter.jsonl");
-    const first = runCli(args(out));
+    const first = runCliChild(args(out));
     await expect.poll(() => rowsDone(out), { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(8);
     first.child.kill("SIGKILL");
     expect((await first.done).code).toBeNull();
     const askedBefore = server.requests.length - total;
     expect(askedBefore).toBeLessThan(total);
 
-    const second = await runCli(args(out)).done;
+    const second = await runCliChild(args(out)).done;
     expect(second.code).toBe(0);
     // Judgments stored before the kill are not asked again (at most the ones in flight are).
     const askedAfter = server.requests.length - total - askedBefore;
