@@ -12,6 +12,12 @@ import { CareError } from "../util/errors.js";
 export interface SessionOptions {
   /** Intra-op threads (default 2). */
   threads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for the next kernel (ONNX Runtime's default, true). A
+   * training step runs hundreds of small kernels; on a shared machine spinning costs CPU time that the
+   * working thread needs (measured: 409 -> 279-309 CPU ms per 2x256 BERT training step when off).
+   */
+  spinWait?: boolean;
 }
 
 export interface Tensor {
@@ -48,6 +54,7 @@ export class Session {
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      ...(options.spinWait === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     };
     const source = typeof model === "string" ? model : "<in-memory model>";
     try {
