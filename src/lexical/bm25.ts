@@ -3,10 +3,10 @@ import type { Query } from "../bench/task.js";
 import { docText, type Doc } from "../embed/embedder.js";
 import type { Progress } from "../util/progress.js";
 import { BM25_DEFAULTS, Bm25Scorer, type Bm25Params } from "./bm25-scorer.js";
+import { Bm25Search } from "./bm25-search.js";
 import { InvertedIndex } from "./inverted-index.js";
 import { sparseDot, TfIdf } from "./tfidf.js";
 import { tokenize } from "./tokenize.js";
-import { TopK } from "./top-k.js";
 
 function tokenizeAll(texts: string[], progress?: Progress): string[][] {
   return texts.map((t) => {
@@ -36,20 +36,11 @@ export function createBm25Model(params: Partial<Bm25Params> = {}): BenchModel {
       _task,
       progress?: Progress,
     ): Promise<Hit[][]> {
-      const scorer = new Bm25Scorer(InvertedIndex.build(tokenizeAll(corpus.map(docText), progress)), p);
+      const search = Bm25Search.build(corpus, p, progress);
       return queries.map((q) => {
-        const top = new TopK(topK);
-        const matched = new Set<number>();
-        scorer.forEachMatch(tokenize(q.text), (d, s) => {
-          top.push(s, corpus[d].id);
-          matched.add(d);
-        });
-        // Documents sharing no term score 0 but still fill the list, as bm25s returns a full top k: a
-        // query with no match then stays in the saved run, so trec_eval averages over the same queries.
-        if (matched.size < topK)
-          for (let d = 0; d < corpus.length; d++) if (!matched.has(d)) top.push(0, corpus[d].id);
+        const hits = search.search(q.text, topK, true);
         progress?.tick();
-        return top.sorted();
+        return hits;
       });
     },
 

@@ -1,12 +1,9 @@
 import type { Hit } from "../bench/model.js";
-import { docText, type Doc, type Embedder, type TaskHint } from "../embed/embedder.js";
+import type { Doc, Embedder, TaskHint } from "../embed/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec } from "../embed/spec.js";
 import { exactTopK, type PackedRows } from "../index/exact.js";
-import { Bm25Scorer } from "../lexical/bm25-scorer.js";
-import { InvertedIndex } from "../lexical/inverted-index.js";
-import { tokenize } from "../lexical/tokenize.js";
-import { TopK } from "../lexical/top-k.js";
+import { Bm25Search } from "../lexical/bm25-search.js";
 import { Progress } from "../util/progress.js";
 
 /** A query as mining asks it: the text and, for instruction-following encoders, its row's instruction. */
@@ -55,24 +52,12 @@ export async function openCorpusRetriever(
 }
 
 function bm25Retriever(corpus: readonly Doc[], progress?: Progress): CorpusRetriever {
-  const index = InvertedIndex.build(
-    (function* () {
-      for (const d of corpus) {
-        yield tokenize(docText(d));
-        progress?.tick();
-      }
-    })(),
-  );
+  const index = Bm25Search.build(corpus, undefined, progress);
   progress?.finish();
-  const scorer = new Bm25Scorer(index);
   return {
     name: "bm25",
     async search(queries, k) {
-      return queries.map((q) => {
-        const top = new TopK(k);
-        scorer.forEachMatch(tokenize(q.text), (d, s) => top.push(s, corpus[d].id));
-        return top.sorted();
-      });
+      return queries.map((q) => index.search(q.text, k, false));
     },
     async close() {},
   };

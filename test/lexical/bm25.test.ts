@@ -3,7 +3,6 @@ import { Bm25Scorer } from "../../src/lexical/bm25-scorer.js";
 import { createBm25Model } from "../../src/lexical/bm25.js";
 import { InvertedIndex } from "../../src/lexical/inverted-index.js";
 import { tokenize } from "../../src/lexical/tokenize.js";
-import { TopK } from "../../src/lexical/top-k.js";
 
 const hint = { name: "t", type: "retrieval" as const };
 // Space-separated ASCII words, so that the terms are plain to see (jieba drops the spaces).
@@ -141,20 +140,5 @@ describe("jieba tokens", () => {
       "7.0%",
     ]);
     expect(tokenize(" ，。？！……  ")).toEqual([]);
-  });
-});
-
-describe("TopK", () => {
-  it("keeps what a full sort keeps, ties ordered by id descending", () => {
-    let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const entries = Array.from({ length: 500 }, (_, i) => ({ id: `d${i}`, score: Math.floor(rand() * 20) }));
-    const top = new TopK(37);
-    for (const e of entries) top.push(e.score, e.id);
-    const expected = [...entries]
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      .slice(0, 37);
-    expect(top.sorted()).toEqual(expected);
-    expect(new TopK(0).sorted()).toEqual([]);
   });
 });
