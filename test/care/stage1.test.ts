@@ -3,11 +3,15 @@
  * embeddings, so on texts it never saw the MSE falls and each text's query embedding finds the same
  * text's document embedding among 100.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { trainStage1 } from "../../src/care/stage1.js";
+import { trainStage1, docSpec } from "../../src/care/stage1.js";
+import { embedDocuments } from "../../src/care/doc-cache.js";
+import { loadEmbedder } from "../../src/embed/load.js";
+import { convertToGguf } from "../../src/gguf/convert.js";
+import { openCheckpoint } from "../../src/weights/checkpoint.js";
 import { TRAINING_CARD } from "../../src/care/encoder.js";
 import { pairScores } from "./measure.js";
 import { randomTexts, tinyPair } from "./tiny.js";
@@ -58,5 +62,42 @@ describe("care stage I", () => {
     });
     expect(readFileSync(r.lossPlot, "utf8")).toContain("<svg");
     expect(readFileSync(r.lossLog, "utf8").trim().split("\n")).toHaveLength(300);
+  });
+
+  it("takes its frozen document embeddings from a GGUF document encoder as well", async () => {
+    const { query, doc } = tinyPair(join(root, "gguf"));
+    const ck = openCheckpoint(doc);
+    const file = join(root, "gguf", "doc.gguf");
+    convertToGguf(ck, file, "f32");
+    ck.weights.close();
+    const texts = randomTexts(24, 11);
+    const cache = join(root, "gguf", "cache");
+    const viaGguf = await loadEmbedder(`gguf:${file}`);
+    const viaHf = await loadEmbedder(docSpec(doc));
+    try {
+      const g = await embedDocuments(viaGguf, texts, cache);
+      const h = await embedDocuments(viaHf, texts, cache);
+      expect(g.cacheDir).not.toBe(h.cacheDir);
+      g.vectors.forEach((v, i) =>
+        expect(v.reduce((s, x, k) => s + x * h.vectors[i][k], 0)).toBeGreaterThan(0.999),
+      );
+    } finally {
+      await viaGguf.close?.();
+      await viaHf.close?.();
+    }
+    const data = join(root, "gguf", "texts.txt");
+    writeFileSync(data, texts.join("\n") + "\n");
+    const r = await trainStage1({
+      query,
+      doc: `gguf:${file}`,
+      data,
+      out: join(root, "gguf", "s1"),
+      cache,
+      steps: 3,
+      batchSize: 8,
+    });
+    expect(r.steps).toBe(3);
+    // The run read the GGUF side's cached vectors: no third cache folder appeared.
+    expect(readdirSync(cache)).toHaveLength(2);
   });
 });
