@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { positiveInt } from "./args.js";
 import { findTasks } from "../bench/load-task.js";
 import { loadBenchModel } from "../bench/load-model.js";
 import { runBench } from "../bench/run.js";
@@ -12,12 +13,6 @@ interface BenchOptions {
   saveRun?: boolean;
   overwrite?: boolean;
   batchSize?: number;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
 }
 
 export function register(program: Command): void {

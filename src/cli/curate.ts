@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
+import { port, positiveInt, score } from "./args.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTasks, loadTask } from "../bench/load-task.js";
@@ -38,24 +39,6 @@ import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
 import { Progress } from "../util/progress.js";
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number");
-  return n;
-}
-
-function score(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError("expected a score from 1 to 5");
-  return n;
-}
 
 /**
  * Retriever specs, comma-separated. A `care:<q>,<d>` spec holds a comma of its own, so the piece after

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { port } from "./args.js";
 import { findTasks } from "../bench/load-task.js";
 import { runBench } from "../bench/run.js";
 import { writeLeaderboard } from "../bench/report/write.js";
@@ -103,7 +104,7 @@ export function register(program: Command): void {
     .option("--query <dir>", "query encoder checkpoint (small, online)")
     .option("--doc <dir>", "document encoder checkpoint (large, offline)")
     .option("--no-serve", "stop after indexing instead of serving the search page")
-    .option("--port <n>", "port for the search page", (v) => Number(v), 8080)
+    .option("--port <n>", "port for the search page", port, 8080)
     .action(async (opts: DemoOptions) => {
       const demo = await runDemo(opts, (line) => process.stdout.write(`${line}\n`));
       if (!demo.url) return;

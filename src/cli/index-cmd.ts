@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
+import { positiveInt, positiveNumber } from "./args.js";
 import type { Embedder } from "../embed/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
@@ -20,18 +21,6 @@ interface IndexOptions {
   efSearch?: number;
   threads?: number;
   saveEvery?: number;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!(n > 0)) throw new InvalidArgumentError("expected a positive number");
-  return n;
 }
 
 /**

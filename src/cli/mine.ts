@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
+import { positiveInt, score } from "./args.js";
 import { join } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../curate/aggregate.js";
 import { openJudges } from "../curate/judge.js";
@@ -13,21 +14,9 @@ import { mineNegatives } from "../mine/negatives.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
 function cosine(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError("expected a cosine in [-1, 1]");
-  return n;
-}
-
-function score(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError("expected a score from 1 to 5");
   return n;
 }
 

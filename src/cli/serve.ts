@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { nonNegativeInt, positiveInt } from "./args.js";
 import { SPEC_GRAMMAR } from "../embed/spec.js";
 import { createServer } from "../serve/server.js";
 
@@ -13,18 +14,6 @@ interface ServeOptions {
   exact?: boolean;
   efSearch?: number;
   rescore?: number;
-}
-
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-}
-
-function positiveInt(v: string): number {
-  const n = nonNegativeInt(v);
-  if (n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
 }
 
 export function register(program: Command): void {
