@@ -3,9 +3,10 @@
  * for CARE stage-I-style training (InfoNCE + MSE of the CLS embedding against cached document
  * embeddings) of a 2-layer, 256-wide BERT at batch 32 x 64 (the peer: tfjs-wasm, 1.07 s/step) and of
  * the bert-base shape at batch 8 x 64, with both the TypeScript and the in-graph AdamW; peak RSS.
- * Wall time is the median step; CPU time (all threads) is reported too because the machine is shared.
- * Writes results/bench-train.json.
+ * Wall time is the median step; CPU time (all threads) and the 1-minute load average are reported too
+ * because the machine is shared. Writes results/bench-train.json.
  */
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Graph } from "../src/graph/ir.js";
 import { add } from "../src/graph/ops.js";
@@ -149,15 +150,18 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const threads = Number(values.threads);
   const rows: Record<string, number | string>[] = [];
+  const load = (): number => Math.round(loadavg()[0] * 100) / 100;
   for (const s of SHAPES) {
     if (s.name === "bert-base" && values["skip-base"]) continue;
     for (const optimizer of ["typescript", "graph"] as const) {
+      const loadBefore = load();
       const row = await benchShape(
         s,
         optimizer,
         s.name === "bert-base" ? Math.min(steps, 3) : steps,
         threads,
       );
+      row.load_avg_1m = Math.max(loadBefore, load());
       if (s.name === "bert-2x256") {
         const ratio = (ms: number): number => Math.round((PEER_MS / ms) * 100) / 100;
         row.speedup_vs_tfjs_wasm = ratio(row.ms_per_step as number);
@@ -181,7 +185,8 @@ async function main(): Promise<void> {
   for (const row of rows.filter((x) => x.shape === "bert-2x256")) {
     console.log(
       `${row.shape} ${row.optimizer} AdamW: ${row.ms_per_step} ms/step (${row.cpu_ms_per_step} CPU ms), ` +
-        `${row.speedup_vs_tfjs_wasm}x the tfjs-wasm peer by wall time, ${row.cpu_speedup_vs_tfjs_wasm}x by CPU time (target >= 5x)`,
+        `${row.speedup_vs_tfjs_wasm}x the tfjs-wasm peer by wall time, ${row.cpu_speedup_vs_tfjs_wasm}x by CPU time (target >= 5x); ` +
+        `load average ${row.load_avg_1m} on ${availableParallelism()} CPUs`,
     );
   }
   console.log(`peak RSS ${peakRssMb} MB; wrote results/bench-train.json`);
