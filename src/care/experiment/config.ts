@@ -44,11 +44,12 @@ export interface ExperimentConfig {
  * Learning rates are well above the recipe's 1e-4: these encoders start from random weights, where the
  * paper's start from pretrained ones, and a few thousand steps at 1e-4 would leave them near random.
  *
- * Sizing, from CPU time per optimizer step measured here (2 threads, batch 16, group 4, lengths 48/128):
- * symmetric large 2.3 CPU-s, symmetric small 0.3, stage II (BERT + LoRA on the Qwen) 1.9; on two idle
- * cores about 1.3, 0.2 and 1.1 s of wall time. 2000 + 2000 + 2 × 1000 steps, stage I (1500 steps and
- * encoding ~41k texts once) and evaluating five models on nine tasks come to about two hours, leaving
- * room for a machine that is not idle.
+ * Sizing, from CPU time per optimizer step measured here with the engine of 30 Nov 2026 (2 threads,
+ * batch 16, group 4, lengths 48/128): symmetric large 1.5 CPU-s, symmetric small 0.1, stage II (BERT +
+ * LoRA on the Qwen) 0.9, stage I (batch 64, cached targets) 0.05, plus 5 CPU-ms per text to encode the
+ * ~41k stage-I texts once. On two idle cores that is about 0.9, 0.06, 0.5 and 0.03 s of wall time a
+ * step: 3000 + 3000 + 2 × 1500 steps, stage I, and evaluating five models on nine tasks come to about
+ * two hours, leaving room for a machine that is not idle.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",
@@ -56,10 +57,10 @@ export const FULL: ExperimentConfig = {
   small: { layers: 2, hidden: 128, heads: 4 },
   queryMaxLength: 48,
   docMaxLength: 128,
-  symmetricLarge: { steps: 2000, lr: 5e-4, batchSize: 16, groupSize: 4 },
-  symmetricSmall: { steps: 2000, lr: 5e-4, batchSize: 16, groupSize: 4 },
-  stage1: { steps: 1500, lr: 5e-4, batchSize: 64 },
-  stage2: { steps: 1000, lr: 5e-4, batchSize: 16, groupSize: 4 },
+  symmetricLarge: { steps: 3000, lr: 5e-4, batchSize: 16, groupSize: 4 },
+  symmetricSmall: { steps: 3000, lr: 5e-4, batchSize: 16, groupSize: 4 },
+  stage1: { steps: 2000, lr: 5e-4, batchSize: 64 },
+  stage2: { steps: 1500, lr: 5e-4, batchSize: 16, groupSize: 4 },
   loraRank: 16,
   latencyQueries: 200,
   threads: 2,
