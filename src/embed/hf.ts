@@ -75,6 +75,9 @@ export class HfEmbedder implements Embedder {
       const graph = buildEncoder(ck.config, ck.weights, {
         pooling: card.pooling,
         quantize: options.quantize,
+        // Inference only: ORT's fused kernels, and no hidden-state output (CLS reads one row).
+        fused: true,
+        outputs: "embedding",
         configFile,
       });
       const session = await Session.create(modelSource(graph, identity), { threads: options.threads });

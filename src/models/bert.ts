@@ -4,11 +4,12 @@
  */
 import type { Value } from "../graph/ir.js";
 import { gelu, layerNorm } from "../graph/nn.js";
-import { add, gather, mul } from "../graph/ops.js";
+import { add, cast, gather, mul } from "../graph/ops.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { ConfigReader } from "./config.js";
 import { attention, paddingBias, positionRange, positionsFromMask, splitHeads } from "./layers.js";
-import type { FamilyBody } from "./body.js";
+import { denseAddNorm, denseBiasGelu, firstTokenAttention, selfAttention } from "./fused.js";
+import type { BodyOptions, FamilyBody } from "./body.js";
 
 function norm(ck: Checkpoint, x: Value, name: string, width: number, eps: number): Value {
   return layerNorm(x, ck.tensor(`${name}.weight`, [width]), ck.tensor(`${name}.bias`, [width]), eps);
@@ -17,7 +18,7 @@ function norm(ck: Checkpoint, x: Value, name: string, width: number, eps: number
 export const bertFamily: FamilyBody = {
   prefixes: (cfg) => (cfg.string("model_type") === "roberta" ? ["roberta.", "bert."] : ["bert."]),
   anchor: "embeddings.word_embeddings.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value {
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");
     const layers = cfg.int("num_hidden_layers");
@@ -53,6 +54,25 @@ export const bertFamily: FamilyBody = {
     );
     let h = norm(ck, add(add(words, pos), type0), "embeddings.LayerNorm", H, eps);
 
+    if (options.fused) {
+      const mask32 = cast(mask, "int32");
+      const ln = (name: string): [Value, Value] => [
+        ck.tensor(`${name}.LayerNorm.weight`, [H]),
+        ck.tensor(`${name}.LayerNorm.bias`, [H]),
+      ];
+      for (let i = 0; i < layers; i++) {
+        const p = `encoder.layer.${i}.`;
+        const qkv = ["query", "key", "value"].map((n) => `${p}attention.self.${n}`);
+        let ctx: Value;
+        if (i === layers - 1 && options.firstTokenOnly) {
+          ({ ctx, first: h } = firstTokenAttention(ck, h, qkv, H, heads, mask32));
+        } else ctx = selfAttention(ck, h, qkv, H, heads, mask32);
+        h = denseAddNorm(ck, ctx, `${p}attention.output.dense`, H, h, ln(`${p}attention.output`), eps);
+        const mid = denseBiasGelu(ck, h, `${p}intermediate.dense`, inter, H);
+        h = denseAddNorm(ck, mid, `${p}output.dense`, inter, h, ln(`${p}output`), eps);
+      }
+      return h;
+    }
     const bias = paddingBias(mask, dtype);
     for (let i = 0; i < layers; i++) {
       const p = `encoder.layer.${i}.`;

@@ -9,5 +9,15 @@ export interface FamilyBody {
   /** A tensor every checkpoint of the family has (detects the prefix). */
   anchor: string;
   /** The last hidden state [batch, seq, hidden] from int64 input_ids and attention_mask [batch, seq]. */
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value;
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value;
+}
+
+export interface BodyOptions {
+  /** Use ONNX Runtime's fused inference kernels (float32 only; graphs without gradients). */
+  fused: boolean;
+  /**
+   * Only the first position of the last layer is read (CLS pooling, no hidden-state output), so the
+   * last layer may return [batch, 1, hidden].
+   */
+  firstTokenOnly: boolean;
 }

@@ -78,40 +78,98 @@ export class Checkpoint {
     });
   }
 
-  /** A Linear weight stored [out, in] by HF, as the [in, out] right operand of MatMul. */
-  private linearWeight(full: string, out: number, inp: number): Value {
-    return this.graph.initializer(
-      full,
-      this.dtype,
-      [inp, out],
-      () => this.widen(transpose(this.source.float32(full), out, inp)),
-      { tensor: full, transform: "transpose" },
-    );
+  /**
+   * The [in, Σout] right operand of MatMul for HF Linears `names` (each stored [out, in]) placed side
+   * by side, as a fused QKV projection needs; a single Linear keeps its checkpoint name.
+   */
+  private readWeights(
+    names: string[],
+    outs: number[],
+    inp: number,
+  ): { name: string; read: () => Float32Array } {
+    const fulls = names.map((n, i) => this.checked(`${n}.weight`, [outs[i], inp]));
+    const total = outs.reduce((a, b) => a + b, 0);
+    const read = (): Float32Array => {
+      if (fulls.length === 1) return transpose(this.source.float32(fulls[0]), total, inp);
+      const out = new Float32Array(inp * total);
+      let col = 0;
+      fulls.forEach((full, i) => {
+        const w = this.source.float32(full); // [outs[i], inp]
+        for (let o = 0; o < outs[i]; o++) {
+          for (let r = 0; r < inp; r++) out[r * total + col + o] = w[o * inp + r];
+        }
+        col += outs[i];
+      });
+      return out;
+    };
+    return { name: fulls.join("+"), read };
+  }
+
+  /** Float weights of `names` side by side ([in, Σout]); see readWeights. */
+  weights(names: string[], outs: number[], inp: number): Value {
+    const { name, read } = this.readWeights(names, outs, inp);
+    const total = outs.reduce((a, b) => a + b, 0);
+    // Only an unfused single Linear maps back to one checkpoint tensor (what training exports).
+    const origin = names.length === 1 ? { tensor: name, transform: "transpose" as const } : undefined;
+    return this.graph.initializer(name, this.dtype, [inp, total], () => this.widen(read()), origin);
+  }
+
+  /** Biases of HF Linears `names`, concatenated in the same order as `weights`. */
+  biases(names: string[], outs: number[]): Value {
+    if (names.length === 1) return this.tensor(`${names[0]}.bias`, [outs[0]]);
+    const fulls = names.map((n, i) => this.checked(`${n}.bias`, [outs[i]]));
+    const total = outs.reduce((a, b) => a + b, 0);
+    return this.graph.initializer(fulls.join("+"), this.dtype, [total], () => {
+      const out = new Float32Array(total);
+      let at = 0;
+      for (const full of fulls) {
+        const b = this.source.float32(full);
+        out.set(b, at);
+        at += b.length;
+      }
+      return this.widen(out);
+    });
+  }
+
+  /**
+   * x times the weights of HF Linears `names` side by side, plus `bias` when given. With int8
+   * quantisation the weights become int8 with one scale per output column, multiplied by ORT's
+   * DynamicQuantizeMatMul.
+   */
+  project(x: Value, names: string[], outs: number[], inp: number, bias: Value | null = null): Value {
+    if (this.quantize === "int8" && this.dtype === "float32") {
+      const { name, read } = this.readWeights(names, outs, inp);
+      const total = outs.reduce((a, b) => a + b, 0);
+      const single = names.length === 1;
+      const q = quantizeColumns(read, inp, total);
+      const w = this.graph.initializer(
+        `${name}.int8`,
+        "int8",
+        [inp, total],
+        q.weights,
+        single ? { tensor: name, transform: "int8-columns" } : undefined,
+      );
+      const s = this.graph.initializer(
+        `${name}.scale`,
+        "float32",
+        [total],
+        q.scales,
+        single ? { tensor: name, transform: "int8-scales" } : undefined,
+      );
+      return dynamicQuantizeMatMul(x, w, s, bias);
+    }
+    const y = matmul(x, this.weights(names, outs, inp));
+    return bias ? add(y, bias) : y;
   }
 
   /**
    * y = x W^T + b for an HF Linear `name` (`name.weight`, and `name.bias` when `bias` says so or
-   * when the checkpoint has one and `bias` is "optional"). With int8 quantisation, weights become
-   * int8 with one scale per output column, multiplied by ORT's DynamicQuantizeMatMul.
+   * when the checkpoint has one and `bias` is "optional").
    */
   linear(x: Value, name: string, out: number, inp: number, bias: boolean | "optional"): Value {
-    const full = this.checked(`${name}.weight`, [out, inp]);
     const wantBias = bias === "optional" ? this.has(`${name}.bias`) : bias;
-    const b = wantBias ? this.tensor(`${name}.bias`, [out]) : undefined;
-    if (this.quantize === "int8" && this.dtype === "float32") {
-      const q = quantizeColumns(() => transpose(this.source.float32(full), out, inp), inp, out);
-      const w = this.graph.initializer(`${full}.int8`, "int8", [inp, out], q.weights, {
-        tensor: full,
-        transform: "int8-columns",
-      });
-      const s = this.graph.initializer(`${full}.scale`, "float32", [out], q.scales, {
-        tensor: full,
-        transform: "int8-scales",
-      });
-      return dynamicQuantizeMatMul(x, w, s, b ?? null);
-    }
-    const y = matmul(x, this.linearWeight(full, out, inp));
-    return b ? add(y, b) : y;
+    this.checked(`${name}.weight`, [out, inp]); // a weight mismatch is reported before a bias one
+    return this.project(x, [name], [out], inp, wantBias ? this.tensor(`${name}.bias`, [out]) : null);
   }
 }
 

@@ -35,6 +35,17 @@ export interface EncoderOptions {
   dtype?: FloatDType;
   /** Dynamic int8 quantisation of the linear layers (float32 graphs only). */
   quantize?: "int8";
+  /**
+   * Run ONNX Runtime's fused inference kernels (attention, residual + LayerNorm, bias + GELU) where the
+   * family has them (default false). Inference only: float32, and the graph has no gradients, so
+   * graphs for training leave it off.
+   */
+  fused?: boolean;
+  /**
+   * Outputs (default "all"). "embedding" drops `last_hidden_state`, so with CLS pooling a fused graph
+   * computes the last layer's attention output and MLP for the first token only.
+   */
+  outputs?: "all" | "embedding";
   /** Where the config came from, for error messages (default "config.json"). */
   configFile?: string;
 }
@@ -63,13 +74,17 @@ export function buildEncoder(config: Config, weights: TensorSource, options: Enc
   const cfg = new ConfigReader(config, file);
   const dtype = options.dtype ?? "float32";
   if (options.quantize && dtype !== "float32") throw new CareError("int8 quantisation needs a float32 graph");
+  if (options.fused && dtype !== "float32") throw new CareError("fused kernels need a float32 graph");
   const body = BODIES[family];
   const graph = new Graph(`care-${family}`);
   const ids = graph.input("input_ids", "int64", ["batch", "seq"]);
   const mask = graph.input("attention_mask", "int64", ["batch", "seq"]);
   const ck = new Checkpoint(graph, weights, dtype, options.quantize, body.prefixes(cfg), body.anchor);
-  const hidden = body.build(cfg, ck, ids, mask);
-  graph.output("last_hidden_state", hidden);
+  const fused = options.fused ?? false;
+  const hiddenOut = (options.outputs ?? "all") === "all";
+  const firstTokenOnly = fused && !hiddenOut && options.pooling === "cls";
+  const hidden = body.build(cfg, ck, ids, mask, { fused, firstTokenOnly });
+  if (hiddenOut) graph.output("last_hidden_state", hidden);
   graph.output("embedding", pool(hidden, mask, options.pooling, cfg.int("hidden_size")));
   return graph;
 }

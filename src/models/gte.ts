@@ -5,11 +5,14 @@
  */
 import type { Value } from "../graph/ir.js";
 import { gelu, layerNorm, rmsNorm } from "../graph/nn.js";
-import { add, gather, mul, slice } from "../graph/ops.js";
-import type { FamilyBody } from "./body.js";
+import { multiHeadAttention } from "../graph/contrib.js";
+import { add, cast, gather, mul, reshape, slice } from "../graph/ops.js";
+import type { BodyOptions, FamilyBody } from "./body.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { ConfigReader } from "./config.js";
+import { denseAddNorm, projectEach } from "./fused.js";
 import {
+  MASKED,
   applyRotary,
   attention,
   paddingBias,
@@ -43,7 +46,7 @@ export function gteInvFreq(cfg: ConfigReader, dim: number): number[] {
 export const gteFamily: FamilyBody = {
   prefixes: () => ["new."],
   anchor: "embeddings.word_embeddings.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value {
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");
     const layers = cfg.int("num_hidden_layers");
@@ -86,24 +89,48 @@ export const gteFamily: FamilyBody = {
 
     const rot = rotaryTables(positionsFromMask(mask), gteInvFreq(cfg, headDim), ck.dtype);
     const bias = paddingBias(mask, ck.dtype);
+    // Fused graphs fold residual + LayerNorm into one kernel; RMSNorm variants keep the plain ops.
+    const fuseNorm = options.fused && normType === "layer_norm";
+    const mask32 = options.fused ? cast(mask, "int32") : null;
+    const addNorm = (x: Value, name: string, inp: number, residual: Value, ln: string): Value =>
+      fuseNorm
+        ? denseAddNorm(
+            ck,
+            x,
+            name,
+            inp,
+            residual,
+            [ck.tensor(`${ln}.weight`, [H]), ck.tensor(`${ln}.bias`, [H])],
+            eps,
+          )
+        : norm(add(residual, ck.linear(x, name, H, inp, true)), ln);
     for (let i = 0; i < layers; i++) {
       const p = `encoder.layer.${i}.`;
-      let q: Value, k: Value, v: Value;
-      if (packed) {
-        const qkv = ck.linear(h, `${p}attention.qkv_proj`, 3 * H, H, true);
-        [q, k, v] = [0, 1, 2].map((j) => slice(qkv, [-1], [j * H], [(j + 1) * H]));
+      // A packed checkpoint's qkv_proj is one Linear; separate q/k/v_proj are packed in fused graphs.
+      const names = ["q", "k", "v"].map((n) => `${p}attention.${n}_proj`);
+      const packedQkv = packed ? ck.linear(h, `${p}attention.qkv_proj`, 3 * H, H, true) : null;
+      const [qp, kp, v] = packedQkv
+        ? [0, 1, 2].map((j) => slice(packedQkv, [-1], [j * H], [(j + 1) * H]))
+        : projectEach(ck, h, names, [H, H, H], H, true, options.fused);
+      let q = applyRotary(splitHeads(qp, heads, headDim), rot, headDim);
+      const k = applyRotary(splitHeads(kp, heads, headDim), rot, headDim);
+      let ctx: Value;
+      if (mask32) {
+        // CLS pooling reads one row of the last layer: its query alone attends, and only it goes on.
+        if (i === layers - 1 && options.firstTokenOnly) {
+          q = slice(q, [1], [0], [1]);
+          h = slice(h, [1], [0], [1]);
+        }
+        const merge = (x: Value): Value => reshape(x, [0, 0, H]);
+        ctx = multiHeadAttention(merge(q), merge(k), v, heads, mask32, null, MASKED);
       } else {
-        [q, k, v] = ["q", "k", "v"].map((n) => ck.linear(h, `${p}attention.${n}_proj`, H, H, true));
+        ctx = attention(q, k, splitHeads(v, heads, headDim), bias, { heads, kvHeads: heads, headDim });
       }
-      q = applyRotary(splitHeads(q, heads, headDim), rot, headDim);
-      k = applyRotary(splitHeads(k, heads, headDim), rot, headDim);
-      v = splitHeads(v, heads, headDim);
-      const ctx = attention(q, k, v, bias, { heads, kvHeads: heads, headDim });
-      h = norm(add(h, ck.linear(ctx, `${p}attention.o_proj`, H, H, true)), `${p}attn_ln`);
+      h = addNorm(ctx, `${p}attention.o_proj`, H, h, `${p}attn_ln`);
       const upGate = ck.linear(h, `${p}mlp.up_gate_proj`, 2 * inter, H, false);
       const up = slice(upGate, [-1], [0], [inter]);
       const gate = slice(upGate, [-1], [inter], [2 * inter]);
-      h = norm(add(h, ck.linear(mul(gelu(gate), up), `${p}mlp.down_proj`, H, inter, true)), `${p}mlp_ln`);
+      h = addNorm(mul(gelu(gate), up), `${p}mlp.down_proj`, inter, h, `${p}mlp_ln`);
     }
     return h;
   },

@@ -33,7 +33,7 @@ import {
 } from "../graph/ops.js";
 
 /** A large finite negative bias: -inf would turn fully masked rows (left padding) into NaN. */
-const MASKED = -1e9;
+export const MASKED = -1e9;
 
 export type Pooling = "cls" | "mean" | "last";
 

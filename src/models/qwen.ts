@@ -7,9 +7,10 @@
 import type { Value } from "../graph/ir.js";
 import { rmsNorm, silu } from "../graph/nn.js";
 import { add, gather, mul } from "../graph/ops.js";
-import type { FamilyBody } from "./body.js";
+import type { BodyOptions, FamilyBody } from "./body.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { ConfigReader } from "./config.js";
+import { projectEach } from "./fused.js";
 import {
   applyRotary,
   attention,
@@ -34,7 +35,7 @@ function checkRopeScaling(cfg: ConfigReader): void {
 export const qwenFamily: FamilyBody = {
   prefixes: () => ["model."],
   anchor: "embed_tokens.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value): Value {
+  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
     const qwen3 = cfg.string("model_type") === "qwen3";
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");
@@ -65,17 +66,12 @@ export const qwenFamily: FamilyBody = {
     for (let i = 0; i < layers; i++) {
       const p = `layers.${i}.`;
       const x = rmsNorm(h, ck.tensor(`${p}input_layernorm.weight`, [H]), eps);
-      let q = splitHeads(ck.linear(x, `${p}self_attn.q_proj`, heads * headDim, H, qkvBias), heads, headDim);
-      let k = splitHeads(
-        ck.linear(x, `${p}self_attn.k_proj`, kvHeads * headDim, H, qkvBias),
-        kvHeads,
-        headDim,
-      );
-      const v = splitHeads(
-        ck.linear(x, `${p}self_attn.v_proj`, kvHeads * headDim, H, qkvBias),
-        kvHeads,
-        headDim,
-      );
+      const widths = [heads * headDim, kvHeads * headDim, kvHeads * headDim];
+      const names = ["q", "k", "v"].map((n) => `${p}self_attn.${n}_proj`);
+      let [q, k, v] = projectEach(ck, x, names, widths, H, qkvBias, options.fused);
+      q = splitHeads(q, heads, headDim);
+      k = splitHeads(k, kvHeads, headDim);
+      v = splitHeads(v, kvHeads, headDim);
       if (qwen3) {
         q = rmsNorm(q, ck.tensor(`${p}self_attn.q_norm.weight`, [headDim]), eps);
         k = rmsNorm(k, ck.tensor(`${p}self_attn.k_norm.weight`, [headDim]), eps);
@@ -85,9 +81,9 @@ export const qwenFamily: FamilyBody = {
       const ctx = attention(q, k, v, bias, { heads, kvHeads, headDim });
       h = add(h, ck.linear(ctx, `${p}self_attn.o_proj`, H, heads * headDim, oBias));
       const y = rmsNorm(h, ck.tensor(`${p}post_attention_layernorm.weight`, [H]), eps);
-      const gate = silu(ck.linear(y, `${p}mlp.gate_proj`, inter, H, false));
-      const up = ck.linear(y, `${p}mlp.up_proj`, inter, H, false);
-      h = add(h, ck.linear(mul(gate, up), `${p}mlp.down_proj`, H, inter, false));
+      const mlp = [`${p}mlp.gate_proj`, `${p}mlp.up_proj`];
+      const [gate, up] = projectEach(ck, y, mlp, [inter, inter], H, false, options.fused);
+      h = add(h, ck.linear(mul(silu(gate), up), `${p}mlp.down_proj`, H, inter, false));
     }
     return rmsNorm(h, ck.tensor("norm.weight", [H]), eps);
   },
