@@ -19,6 +19,12 @@ function nonNegative(v: string): number {
   return n;
 }
 
+function seedValue(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer ≥ 0");
+  return n;
+}
+
 function positive(v: string): number {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
@@ -42,12 +48,7 @@ function optimFlags(cmd: Command, batch: number): Command {
     .option("--batch-size <n>", "queries (stage II) or texts (stage I) per step", positiveInt, batch)
     .option("--epochs <n>", "passes over the data", positive, 1)
     .option("--steps <n>", "optimizer steps (overrides --epochs)", positiveInt)
-    .option(
-      "--seed <n>",
-      "seed of data order, negatives and LoRA start",
-      (v) => Number(v),
-      CARE_DEFAULTS.seed,
-    )
+    .option("--seed <n>", "seed of data order, negatives and LoRA start", seedValue, CARE_DEFAULTS.seed)
     .option(
       "--save-every <n>",
       "steps between checkpoints (resume points)",
