@@ -7,10 +7,9 @@
  * three hours on a 2-core machine and resumes after an interruption; --quick is a pipeline check.
  */
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { FULL, QUICK } from "../src/care/experiment/config.js";
+import { experimentWorkDir, FULL, QUICK } from "../src/care/experiment/config.js";
 import { experimentMarkdown } from "../src/care/experiment/report.js";
 import { qualityLatencySvg } from "../src/care/experiment/plot.js";
 import { runExperiment } from "../src/care/experiment/run.js";
@@ -29,7 +28,8 @@ async function run(): Promise<void> {
     },
   });
   const config = values.quick ? QUICK : FULL;
-  const work = values.work ?? join(tmpdir(), "care-experiment", config.name);
+  // Under .cache (git-ignored, kept between runs) so a rerun resumes and `npm run demo` finds the trained pair.
+  const work = values.work ?? experimentWorkDir(config.name);
   const summary = await runExperiment({ config, data: values.data!, work, results: values.results! });
   const docs = resolve(values.docs!);
   const plotFile = `${config.name}.svg`;

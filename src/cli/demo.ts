@@ -7,6 +7,7 @@ import { runBench } from "../bench/run.js";
 import { writeLeaderboard } from "../bench/report/write.js";
 import { buildSuite } from "../data/build-suite.js";
 import { checkSuiteSources } from "../data/suite.js";
+import { FULL, trainedCarePair } from "../care/experiment/config.js";
 import { CareEmbedder } from "../embed/care.js";
 import { createBm25Model } from "../lexical/bm25.js";
 import { buildIndex } from "../index/build.js";
@@ -80,6 +81,11 @@ function demoModels(
   say: (line: string) => void,
 ): { queryDir: string; docDir: string } {
   if (o.query && o.doc) return { queryDir: o.query, docDir: o.doc };
+  const trained = trainedCarePair(FULL.name);
+  if (existsSync(join(trained.queryDir, "config.json")) && existsSync(join(trained.docDir, "config.json"))) {
+    say(`using the CARE pair trained by npm run experiment:care (${trained.queryDir}, ${trained.docDir})`);
+    return trained;
+  }
   const models = join(work, "models");
   const queryDir = join(models, "query-tiny-random");
   const docDir = join(models, "doc-tiny-random");

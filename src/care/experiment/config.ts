@@ -1,3 +1,5 @@
+import { join } from "node:path";
+
 /**
  * The two settings of the small-scale CARE reproduction. The full one is sized to finish in under
  * three hours on a 2-core machine; the quick one only proves the pipeline end to end (tiny models, a
@@ -82,3 +84,14 @@ export const QUICK: ExperimentConfig = {
   latencyQueries: 20,
   threads: 2,
 };
+
+/** Where an experiment keeps its suite, training sets and models (git-ignored, kept between runs). */
+export function experimentWorkDir(name: string): string {
+  return join(".cache", "care-experiment", name);
+}
+
+/** The CARE pair an experiment trained through stage I then II. */
+export function trainedCarePair(name: string): { queryDir: string; docDir: string } {
+  const run = join(experimentWorkDir(name), "runs", "stage1+2");
+  return { queryDir: join(run, "query"), docDir: join(run, "doc") };
+}
