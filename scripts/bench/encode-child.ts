@@ -184,6 +184,7 @@ async function documents(
   await runner.encode(benchDocuments(1, chars, w.seed + 4));
 
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   let firstBatch: Float32Array[] = [];
   const progress = new Progress(`${c.id} documents`, texts.length, "docs");
   const begin = performance.now();
@@ -192,11 +193,13 @@ async function documents(
     const batch = texts.slice(b * w.docBatchSize, (b + 1) * w.docBatchSize);
     const r = await timed(() => runner.encode(batch));
     seconds.push(r.ms / 1000);
+    cpuSeconds.push(r.cpuMs / 1000);
     if (b === 0) firstBatch = r.value;
     progress.tick(batch.length);
   }
   progress.finish();
-  const total = seconds.reduce((s, x) => s + x, 0);
+  const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  const total = sum(seconds);
   const docsDone = seconds.length * w.docBatchSize;
   return {
     throughput: {
@@ -206,6 +209,8 @@ async function documents(
       seconds_per_batch: seconds,
       docs_per_s: docsDone / total,
       tokens_per_s: (docsDone * w.docTokens) / total,
+      cpu_seconds_per_batch: cpuSeconds,
+      docs_per_cpu_s: docsDone / sum(cpuSeconds),
     },
     firstBatch,
   };

@@ -1,4 +1,7 @@
 /** What the `bench:encode` parent hands each measuring child process, and what the child hands back. */
+
+/** Bumped when ConfigResult changes, so that --resume never reuses a result of another layout. */
+export const RESULT_VERSION = 2;
 import type { TinyShape } from "../../src/models/make-tiny.js";
 import type { LatencySummary } from "./stats.js";
 
@@ -48,6 +51,9 @@ export interface DocThroughput {
   seconds_per_batch: number[];
   docs_per_s: number;
   tokens_per_s: number;
+  /** CPU time of the whole process per batch, and documents per CPU-second (less sensitive to load). */
+  cpu_seconds_per_batch: number[];
+  docs_per_cpu_s: number;
 }
 
 export interface ConfigResult {

@@ -39,24 +39,35 @@ export interface Check {
 }
 
 export interface Comparisons {
-  /** transformers.js over ours on the same ONNX file: > 1 means ours is faster. */
+  /** transformers.js over ours on the same ONNX file (times and rates): > 1 means ours is faster. */
   peer: {
     query_p50_peer_over_ours: number;
+    query_cpu_p50_peer_over_ours: number;
     probe_p50_peer_over_ours: number | null;
     docs_per_s_ours_over_peer: number;
+    docs_per_cpu_s_ours_over_peer: number;
     query_agreement: Agreement;
   } | null;
+  /** fp32 over int8: > 1 means int8 is faster. */
   int8: {
     query_p50_speedup: number;
+    query_cpu_p50_speedup: number;
     probe_p50_speedup: number | null;
     docs_per_s_speedup: number;
+    docs_per_cpu_s_speedup: number;
     query_agreement: Agreement;
     doc_agreement: Agreement;
   } | null;
   /** ONNX fp32 time over each GGUF's on qwen3-0.6b: > 1 means the GGUF is faster. */
-  gguf: { id: string; query_p50_onnx_over_gguf: number; docs_per_s_gguf_over_onnx: number }[];
+  gguf: {
+    id: string;
+    query_p50_onnx_over_gguf: number;
+    query_cpu_p50_onnx_over_gguf: number;
+    docs_per_s_gguf_over_onnx: number;
+    docs_per_cpu_s_gguf_over_onnx: number;
+  }[];
   /** Query p50 of each Qwen configuration over bert-base fp32's: CARE's premise asks ≥ 20 for the 4B. */
-  over_bert: { id: string; query_p50_ratio: number }[];
+  over_bert: { id: string; query_p50_ratio: number; query_cpu_p50_ratio: number }[];
   checks: Check[];
 }
 
@@ -96,8 +107,10 @@ export function compare(outcomes: readonly Outcome[]): Comparisons {
       fp32 && peer
         ? {
             query_p50_peer_over_ours: peer.query.p50_ms / fp32.query.p50_ms,
+            query_cpu_p50_peer_over_ours: peer.query.cpu_p50_ms / fp32.query.cpu_p50_ms,
             probe_p50_peer_over_ours: probeRatio(peer, fp32),
             docs_per_s_ours_over_peer: fp32.docs.docs_per_s / peer.docs.docs_per_s,
+            docs_per_cpu_s_ours_over_peer: fp32.docs.docs_per_cpu_s / peer.docs.docs_per_cpu_s,
             query_agreement: agreement(rows(fp32, "queries"), rows(peer, "queries")),
           }
         : null,
@@ -105,8 +118,10 @@ export function compare(outcomes: readonly Outcome[]): Comparisons {
       fp32 && int8
         ? {
             query_p50_speedup: fp32.query.p50_ms / int8.query.p50_ms,
+            query_cpu_p50_speedup: fp32.query.cpu_p50_ms / int8.query.cpu_p50_ms,
             probe_p50_speedup: probeRatio(fp32, int8),
             docs_per_s_speedup: int8.docs.docs_per_s / fp32.docs.docs_per_s,
+            docs_per_cpu_s_speedup: int8.docs.docs_per_cpu_s / fp32.docs.docs_per_cpu_s,
             query_agreement: agreement(rows(fp32, "queries"), rows(int8, "queries")),
             doc_agreement: agreement(rows(fp32, "docs"), rows(int8, "docs")),
           }
@@ -119,7 +134,9 @@ export function compare(outcomes: readonly Outcome[]): Comparisons {
                 {
                   id,
                   query_p50_onnx_over_gguf: qwenOnnx.query.p50_ms / g.query.p50_ms,
+                  query_cpu_p50_onnx_over_gguf: qwenOnnx.query.cpu_p50_ms / g.query.cpu_p50_ms,
                   docs_per_s_gguf_over_onnx: g.docs.docs_per_s / qwenOnnx.docs.docs_per_s,
+                  docs_per_cpu_s_gguf_over_onnx: g.docs.docs_per_cpu_s / qwenOnnx.docs.docs_per_cpu_s,
                 },
               ]
             : [];
@@ -128,7 +145,11 @@ export function compare(outcomes: readonly Outcome[]): Comparisons {
     over_bert: fp32
       ? [...byId.values()]
           .filter((r) => r.shape !== "bert-base")
-          .map((r) => ({ id: r.id, query_p50_ratio: r.query.p50_ms / fp32.query.p50_ms }))
+          .map((r) => ({
+            id: r.id,
+            query_p50_ratio: r.query.p50_ms / fp32.query.p50_ms,
+            query_cpu_p50_ratio: r.query.cpu_p50_ms / fp32.query.cpu_p50_ms,
+          }))
       : [],
     checks,
   };
@@ -154,6 +175,7 @@ const HEADER = [
   "16-tok CPU ms",
   "docs/s",
   "tokens/s",
+  "docs/CPU-s",
   "peak RSS MiB",
 ];
 
@@ -172,6 +194,7 @@ export function tableRows(outcomes: readonly Outcome[]): string[][] {
           f(o.probe?.cpu_p50_ms),
           f(o.docs.docs_per_s, 2),
           f(o.docs.tokens_per_s, 0),
+          f(o.docs.docs_per_cpu_s, 2),
           String(o.rss_mb.peak),
         ]
       : [o.id, `failed: ${o.error}`, ...HEADER.slice(2).map(() => "")],
@@ -192,34 +215,53 @@ export function consoleTable(outcomes: readonly Outcome[]): string {
     .join("\n");
 }
 
+/**
+ * "A 1.41× faster than B" from the ratio of B's cost to A's (time over time, or rate over rate
+ * inverted), worded so that no one has to read a ratio below 1 as "slower".
+ */
+export function faster(ratio: number | null, a: string, b: string): string {
+  if (ratio === null) return "–";
+  return ratio >= 1 ? `${a} ${f(ratio, 2)}× faster than ${b}` : `${a} ${f(1 / ratio, 2)}× slower than ${b}`;
+}
+
 /** The comparisons as plain sentences, for the terminal and the Markdown page alike. */
 export function comparisonLines(c: Comparisons): string[] {
   const lines: string[] = [];
-  if (c.peer)
+  if (c.peer) {
+    const p = c.peer;
     lines.push(
-      `ours vs transformers.js (same BERT ONNX): query p50 ${f(c.peer.query_p50_peer_over_ours, 2)}× ` +
-        `(16-token probe ${f(c.peer.probe_p50_peer_over_ours, 2)}×) in our favour; documents/s ` +
-        `${f(c.peer.docs_per_s_ours_over_peer, 2)}×; embeddings agree: mean cosine ` +
-        `${f(c.peer.query_agreement.mean_cosine, 6)}, min ${f(c.peer.query_agreement.min_cosine, 6)}`,
+      `ours vs transformers.js on the same BERT ONNX: query p50 ${faster(p.query_p50_peer_over_ours, "ours", "theirs")} ` +
+        `(CPU time: ${faster(p.query_cpu_p50_peer_over_ours, "ours", "theirs")}); 16-token probe ` +
+        `${faster(p.probe_p50_peer_over_ours, "ours", "theirs")}; documents/s ` +
+        `${faster(p.docs_per_s_ours_over_peer, "ours", "theirs")} (per CPU-second: ` +
+        `${faster(p.docs_per_cpu_s_ours_over_peer, "ours", "theirs")}); embeddings agree: mean cosine ` +
+        `${f(p.query_agreement.mean_cosine, 6)}, min ${f(p.query_agreement.min_cosine, 6)}`,
     );
-  else lines.push("ours vs transformers.js: not measured");
-  if (c.int8)
+  } else lines.push("ours vs transformers.js: not measured");
+  if (c.int8) {
+    const q = c.int8;
     lines.push(
-      `int8 vs fp32 (bert-base ONNX): query p50 ${f(c.int8.query_p50_speedup, 2)}× faster ` +
-        `(16-token probe ${f(c.int8.probe_p50_speedup, 2)}×), documents/s ${f(c.int8.docs_per_s_speedup, 2)}×; ` +
-        `accuracy, cosine to fp32 over ${c.int8.query_agreement.n} queries: mean ` +
-        `${f(c.int8.query_agreement.mean_cosine, 5)}, min ${f(c.int8.query_agreement.min_cosine, 5)} ` +
-        `(over ${c.int8.doc_agreement.n} documents: mean ${f(c.int8.doc_agreement.mean_cosine, 5)}, ` +
-        `min ${f(c.int8.doc_agreement.min_cosine, 5)})`,
+      `int8 vs fp32 (bert-base ONNX): query p50 ${faster(q.query_p50_speedup, "int8", "fp32")} ` +
+        `(CPU time: ${faster(q.query_cpu_p50_speedup, "int8", "fp32")}); 16-token probe ` +
+        `${faster(q.probe_p50_speedup, "int8", "fp32")}; documents/s ${faster(q.docs_per_s_speedup, "int8", "fp32")} ` +
+        `(per CPU-second: ${faster(q.docs_per_cpu_s_speedup, "int8", "fp32")}); accuracy, cosine to fp32 over ` +
+        `${q.query_agreement.n} queries: mean ${f(q.query_agreement.mean_cosine, 5)}, min ` +
+        `${f(q.query_agreement.min_cosine, 5)}; over ${q.doc_agreement.n} documents: mean ` +
+        `${f(q.doc_agreement.mean_cosine, 5)}, min ${f(q.doc_agreement.min_cosine, 5)}`,
     );
-  else lines.push("int8 vs fp32: not measured");
+  } else lines.push("int8 vs fp32: not measured");
   for (const g of c.gguf)
     lines.push(
-      `${g.id} vs qwen3-0.6b/onnx-fp32: query p50 ${f(g.query_p50_onnx_over_gguf, 2)}× faster, ` +
-        `documents/s ${f(g.docs_per_s_gguf_over_onnx, 2)}×`,
+      `${g.id} vs qwen3-0.6b/onnx-fp32: query p50 ${faster(g.query_p50_onnx_over_gguf, "GGUF", "ONNX")} ` +
+        `(CPU time: ${faster(g.query_cpu_p50_onnx_over_gguf, "GGUF", "ONNX")}); documents/s ` +
+        `${faster(g.docs_per_s_gguf_over_onnx, "GGUF", "ONNX")} (per CPU-second: ` +
+        `${faster(g.docs_per_cpu_s_gguf_over_onnx, "GGUF", "ONNX")})`,
     );
   for (const o of c.over_bert)
-    lines.push(`${o.id} query p50 / bert-base fp32 query p50 = ${f(o.query_p50_ratio, 1)}×`);
+    lines.push(
+      `${o.id} query p50 / bert-base fp32 query p50 = ${f(o.query_p50_ratio, 1)}× ` +
+        `(CPU time: ${f(o.query_cpu_p50_ratio, 1)}×)`,
+    );
   return lines;
 }
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { packRows, unpackRows, type ConfigResult } from "../../scripts/bench/encode-config.js";
-import { checkLines, compare, consoleTable, IDS, type Outcome } from "../../scripts/bench/encode-report.js";
+import {
+  checkLines,
+  compare,
+  comparisonLines,
+  consoleTable,
+  faster,
+  IDS,
+  type Outcome,
+} from "../../scripts/bench/encode-report.js";
 
 /** A measured configuration with the given medians; its embeddings are `rows`. */
 function result(
@@ -37,6 +45,8 @@ function result(
       seconds_per_batch: [16 / docsPerS],
       docs_per_s: docsPerS,
       tokens_per_s: 256 * docsPerS,
+      cpu_seconds_per_batch: [32 / docsPerS],
+      docs_per_cpu_s: docsPerS / 2,
     },
     rss_mb: { before_load: 80, after_load: 500, peak: 600 },
     loadavg: { start: [1, 1, 1], end: [1, 1, 1] },
@@ -70,11 +80,27 @@ describe("bench:encode comparisons", () => {
     expect(c.int8).toMatchObject({ query_p50_speedup: 2, docs_per_s_speedup: 2 });
     expect(c.int8!.query_agreement.min_cosine).toBeCloseTo(Math.SQRT1_2, 6);
     expect(c.int8!.query_agreement.mean_cosine).toBeCloseTo((1 + Math.SQRT1_2) / 2, 6);
-    expect(c.gguf).toEqual([{ id: IDS.qwenQ8, query_p50_onnx_over_gguf: 2, docs_per_s_gguf_over_onnx: 2 }]);
+    expect(c.gguf).toEqual([
+      {
+        id: IDS.qwenQ8,
+        query_p50_onnx_over_gguf: 2,
+        query_cpu_p50_onnx_over_gguf: 2,
+        docs_per_s_gguf_over_onnx: 2,
+        docs_per_cpu_s_gguf_over_onnx: 2,
+      },
+    ]);
     expect(c.over_bert.find((o) => o.id === IDS.qwen4b)?.query_p50_ratio).toBe(15);
     // fp32 probe 18 ≤ 20 passes; int8 probe 13 > 12 fails; 4B at 15× misses the 20× premise.
     expect(c.checks.map((k) => k.pass)).toEqual([true, false, false]);
     expect(checkLines(c)[2]).toMatch(/^FAIL .*15\.0 \(target ≥ 20\)/);
+  });
+
+  it("words ratios as faster or slower, never as a fraction 'faster'", () => {
+    expect(faster(1.5, "ours", "theirs")).toBe("ours 1.50× faster than theirs");
+    expect(faster(0.5, "ours", "theirs")).toBe("ours 2.00× slower than theirs");
+    expect(faster(null, "ours", "theirs")).toBe("–");
+    const c = compare([result(IDS.bertFp32, 10, 8, x, 18), result(IDS.bertPeer, 5, 16, x, 9)]);
+    expect(comparisonLines(c)[0]).toMatch(/query p50 ours 2\.00× slower than theirs/);
   });
 
   it("marks what was not run and shows failures in the table", () => {
