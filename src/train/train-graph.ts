@@ -8,8 +8,8 @@
  * `new_m.<p>`, `new_v.<p>` and `grad_norm` (before clipping).
  */
 import { gradients } from "../graph/autodiff.js";
-import type { Graph, Value } from "../graph/ir.js";
-import { add, div, greater, mul, pow, reduceSum, sqrt, sub, where } from "../graph/ops.js";
+import { int, type Graph, type Value } from "../graph/ir.js";
+import { add, div, greater, mul, pow, sqrt, sub, where } from "../graph/ops.js";
 import { ADAMW_DEFAULTS, type AdamWConfig } from "./adamw.js";
 import type { Param } from "./params.js";
 
@@ -46,28 +46,34 @@ export function buildTrainGraph(
   const lr = graph.input("lr", dtype, []);
   const step = graph.input("step", dtype, []);
   const gradScale = graph.input("grad_scale", dtype, []);
-  const scaled = total.map((g) => mul(g, gradScale));
+  // The global norm of the scaled gradients, from the unscaled ones (one ReduceSumSquare pass each).
   let sumSq: Value | undefined;
-  for (const g of scaled) {
-    const s = reduceSum(mul(g, g), [...g.shape.keys()], false);
+  for (const g of total) {
+    const s = graph.node("ReduceSumSquare", [g], [{ dtype, shape: [] }], { keepdims: int(0) })[0];
     sumSq = sumSq ? add(sumSq, s) : s;
   }
-  const norm = sqrt(sumSq!);
+  const norm = mul(sqrt(sumSq!), gradScale);
   graph.output("grad_norm", norm);
   const clip = o.adamw.clipNorm;
   const factor =
     clip === undefined ? c(1) : where(greater(norm, c(clip)), div(c(clip), add(norm, c(1e-6))), c(1));
+  // Every per-element factor is folded into scalars first, so each parameter costs few full passes:
+  // lr * (m / bc1) / (sqrt(v / bc2) + eps) = [lr sqrt(bc2) / bc1] * m / (sqrt(v) + eps sqrt(bc2)).
+  const scale = mul(gradScale, factor);
   const bc1 = sub(c(1), pow(c(cfg.beta1), step));
-  const bc2 = sub(c(1), pow(c(cfg.beta2), step));
+  const rootBc2 = sqrt(sub(c(1), pow(c(cfg.beta2), step)));
+  const stepSize = div(mul(lr, rootBc2), bc1);
+  const epsHat = mul(c(cfg.eps), rootBc2);
   params.forEach((p, i) => {
-    const g = mul(scaled[i], factor);
+    const g = mul(total[i], scale);
     const m = graph.input(`m.${p.name}`, dtype, [...p.shape]);
     const v = graph.input(`v.${p.name}`, dtype, [...p.shape]);
     const m2 = add(mul(m, c(cfg.beta1)), mul(g, c(1 - cfg.beta1)));
     const v2 = add(mul(v, c(cfg.beta2)), mul(mul(g, g), c(1 - cfg.beta2)));
-    let update = div(div(m2, bc1), add(sqrt(div(v2, bc2)), c(cfg.eps)));
-    if (o.adamw!.decay(p) && cfg.weightDecay) update = add(update, mul(p.value, c(cfg.weightDecay)));
-    graph.output(`new.${p.name}`, sub(p.value, mul(lr, update)));
+    const update = mul(div(m2, add(sqrt(v2), epsHat)), stepSize);
+    const decayed =
+      o.adamw!.decay(p) && cfg.weightDecay ? mul(p.value, sub(c(1), mul(lr, c(cfg.weightDecay)))) : p.value;
+    graph.output(`new.${p.name}`, sub(decayed, update));
     graph.output(`new_m.${p.name}`, m2);
     graph.output(`new_v.${p.name}`, v2);
   });
