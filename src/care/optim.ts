@@ -78,3 +78,9 @@ export function resolveOptim(
     },
   };
 }
+
+/** The training engine's share of the settings, to spread into `train()`. */
+export function trainerSettings(o: ResolvedOptim): Omit<ResolvedOptim, "record"> {
+  const { record: _record, ...settings } = o;
+  return settings;
+}

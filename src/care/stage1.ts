@@ -20,7 +20,7 @@ import { CARE_DEFAULTS } from "./defaults.js";
 import { embedDocuments } from "./doc-cache.js";
 import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";
 import { alignmentLoss, cutNormalize } from "./objective.js";
-import { resolveOptim, type OptimOptions } from "./optim.js";
+import { resolveOptim, type OptimOptions, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
 
 export interface Stage1Options extends OptimOptions {
@@ -125,14 +125,7 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
       },
       save: (dir, params, values) =>
         writeEncoderFiles(join(dir, "query"), q, params, values, { card, record }),
-      batchSize: optim.batchSize,
-      steps: optim.steps,
-      lr: optim.lr,
-      warmupSteps: optim.warmupSteps,
-      adamw: optim.adamw,
-      seed: optim.seed,
-      checkpointEvery: optim.checkpointEvery,
-      threads: optim.threads,
+      ...trainerSettings(optim),
     });
     const queryDir = join(out, "query");
     exportEncoder(queryDir, q, result.params, result.values, {

@@ -18,7 +18,7 @@ import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js
 import { prefixDims } from "./graph-dims.js";
 import { trainingTemplate, type InstructionOptions } from "./instructions.js";
 import { contrastiveLoss, cutNormalize } from "./objective.js";
-import { resolveOptim, type OptimOptions } from "./optim.js";
+import { resolveOptim, type OptimOptions, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
 import { buildPairSet, collateTwo, type PairExample } from "./pairs.js";
 
@@ -145,14 +145,7 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
         writeEncoderFiles(join(dir, "query"), q, params, values, { prefix: "q.", card: qCard, record });
         writeEncoderFiles(join(dir, "doc"), doc, params, values, { prefix: "d.", card: dCard, record });
       },
-      batchSize: optim.batchSize,
-      steps: optim.steps,
-      lr: optim.lr,
-      warmupSteps: optim.warmupSteps,
-      adamw: optim.adamw,
-      seed: optim.seed,
-      checkpointEvery: optim.checkpointEvery,
-      threads: optim.threads,
+      ...trainerSettings(optim),
     });
     const models = { query: join(out, "query"), doc: join(out, "doc") };
     const final = { ...record, final_step: optim.steps };

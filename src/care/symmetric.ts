@@ -15,7 +15,7 @@ import { CARE_DEFAULTS } from "./defaults.js";
 import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";
 import { trainingTemplate } from "./instructions.js";
 import { contrastiveLoss, cutNormalize } from "./objective.js";
-import { resolveOptim } from "./optim.js";
+import { resolveOptim, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
 import { buildPairSet, collateShared, type PairExample } from "./pairs.js";
 import { contrastiveSettings, type ContrastiveOptions } from "./stage2.js";
@@ -87,14 +87,8 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
         collateShared(batch, set, groupSize, optim.seed, { padId: m.padId, side: m.paddingSide }),
       save: (dir, params, values) =>
         writeEncoderFiles(join(dir, "model"), m, params, values, { card, record }),
+      ...trainerSettings(optim),
       batchSize: B,
-      steps: optim.steps,
-      lr: optim.lr,
-      warmupSteps: optim.warmupSteps,
-      adamw: optim.adamw,
-      seed: optim.seed,
-      checkpointEvery: optim.checkpointEvery,
-      threads: optim.threads,
     });
     const model = join(out, "model");
     exportEncoder(model, m, result.params, result.values, {
