@@ -32,3 +32,9 @@ export function score(v: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError("expected a score from 1 to 5");
   return n;
 }
+
+export function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
+  return n;
+}

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from "./args.js";
 import { CARE_DEFAULTS } from "../care/defaults.js";
 import type { TrainOutcome } from "../care/outcome.js";
 import type { OptimOptions } from "../care/optim.js";
@@ -7,48 +8,34 @@ import { trainStage2 } from "../care/stage2.js";
 import { trainSymmetric } from "../care/symmetric.js";
 import type { Pooling } from "../models/family.js";
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
-function nonNegative(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
-  return n;
-}
-
-function seedValue(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected an integer ≥ 0");
-  return n;
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
-  return n;
-}
-
 const POOLINGS = ["cls", "mean", "last"];
 
 /** The optimisation flags every `care train` command takes. */
 function optimFlags(cmd: Command, batch: number): Command {
   return cmd
-    .option("--lr <x>", "peak learning rate", positive, CARE_DEFAULTS.lr)
+    .option("--lr <x>", "peak learning rate", positiveNumber, CARE_DEFAULTS.lr)
     .option(
       "--warmup <fraction>",
       "linear warm-up, as a fraction of the steps",
-      nonNegative,
+      nonNegativeNumber,
       CARE_DEFAULTS.warmup,
     )
-    .option("--weight-decay <x>", "AdamW decoupled weight decay", nonNegative, CARE_DEFAULTS.weightDecay)
-    .option("--clip-norm <x>", "global gradient-norm clip (0: none)", nonNegative, CARE_DEFAULTS.clipNorm)
+    .option(
+      "--weight-decay <x>",
+      "AdamW decoupled weight decay",
+      nonNegativeNumber,
+      CARE_DEFAULTS.weightDecay,
+    )
+    .option(
+      "--clip-norm <x>",
+      "global gradient-norm clip (0: none)",
+      nonNegativeNumber,
+      CARE_DEFAULTS.clipNorm,
+    )
     .option("--batch-size <n>", "queries (stage II) or texts (stage I) per step", positiveInt, batch)
-    .option("--epochs <n>", "passes over the data", positive, 1)
+    .option("--epochs <n>", "passes over the data", positiveNumber, 1)
     .option("--steps <n>", "optimizer steps (overrides --epochs)", positiveInt)
-    .option("--seed <n>", "seed of data order, negatives and LoRA start", seedValue, CARE_DEFAULTS.seed)
+    .option("--seed <n>", "seed of data order, negatives and LoRA start", nonNegativeInt, CARE_DEFAULTS.seed)
     .option(
       "--save-every <n>",
       "steps between checkpoints (resume points)",
@@ -60,7 +47,7 @@ function optimFlags(cmd: Command, batch: number): Command {
 
 function contrastiveFlags(cmd: Command): Command {
   return cmd
-    .option("--temperature <t>", "InfoNCE temperature", positive, CARE_DEFAULTS.stage2.temperature)
+    .option("--temperature <t>", "InfoNCE temperature", positiveNumber, CARE_DEFAULTS.stage2.temperature)
     .option(
       "--group-size <n>",
       "documents per query: its positive and n-1 hard negatives",
@@ -74,6 +61,18 @@ function contrastiveFlags(cmd: Command): Command {
       "--query-template <t>",
       `how prompt and query combine (default the card's, else "${CARE_DEFAULTS.instructionTemplate}")`,
     );
+}
+
+/** The options `contrastiveFlags` adds, as stage II and the symmetric baseline take them. */
+function contrastive(f: Record<string, unknown>) {
+  return {
+    temperature: f.temperature as number,
+    groupSize: f.groupSize as number,
+    queryMaxLength: f.queryMaxLength as number,
+    docMaxLength: f.docMaxLength as number,
+    instructions: f.instructions as boolean,
+    queryTemplate: f.queryTemplate as string | undefined,
+  };
 }
 
 function report(o: TrainOutcome, extra: string[] = []): void {
@@ -128,8 +127,8 @@ export function register(program: Command): void {
         new Option("--format <f>", "input format (default: by extension)").choices(["jsonl", "text"]),
       )
       .option("--cache <dir>", "document-embedding cache (default <out>/doc-cache)")
-      .option("--temperature <t>", "InfoNCE temperature", positive, CARE_DEFAULTS.stage1.temperature)
-      .option("--mse-weight <w>", "weight of the MSE term", nonNegative, CARE_DEFAULTS.stage1.mseWeight)
+      .option("--temperature <t>", "InfoNCE temperature", positiveNumber, CARE_DEFAULTS.stage1.temperature)
+      .option("--mse-weight <w>", "weight of the MSE term", nonNegativeNumber, CARE_DEFAULTS.stage1.mseWeight)
       .option(
         "--max-length <n>",
         "longest text in tokens (query side)",
@@ -179,8 +178,8 @@ export function register(program: Command): void {
     )
       .option("--doc-full", "train every document weight instead of LoRA adapters (small models)")
       .option("--lora-rank <n>", "LoRA rank", positiveInt, CARE_DEFAULTS.lora.rank)
-      .option("--lora-alpha <n>", "LoRA alpha", positive, CARE_DEFAULTS.lora.alpha)
-      .option("--lora-dropout <p>", "LoRA dropout", nonNegative, CARE_DEFAULTS.lora.dropout)
+      .option("--lora-alpha <n>", "LoRA alpha", positiveNumber, CARE_DEFAULTS.lora.alpha)
+      .option("--lora-dropout <p>", "LoRA dropout", nonNegativeNumber, CARE_DEFAULTS.lora.dropout)
       .option(
         "--lora-targets <names>",
         "comma-separated projections to adapt",
@@ -204,12 +203,7 @@ export function register(program: Command): void {
       doc: f.doc as string,
       data: f.data as string,
       out: f.out as string,
-      temperature: f.temperature as number,
-      groupSize: f.groupSize as number,
-      queryMaxLength: f.queryMaxLength as number,
-      docMaxLength: f.docMaxLength as number,
-      instructions: f.instructions as boolean,
-      queryTemplate: f.queryTemplate as string | undefined,
+      ...contrastive(f),
       docTraining: f.docFull ? "full" : "lora",
       lora: {
         rank: f.loraRank as number,
@@ -248,12 +242,7 @@ export function register(program: Command): void {
         model: f.model as string,
         data: f.data as string,
         out: f.out as string,
-        temperature: f.temperature as number,
-        groupSize: f.groupSize as number,
-        queryMaxLength: f.queryMaxLength as number,
-        docMaxLength: f.docMaxLength as number,
-        instructions: f.instructions as boolean,
-        queryTemplate: f.queryTemplate as string | undefined,
+        ...contrastive(f),
         pooling: f.pooling as Pooling | undefined,
       }),
     );
