@@ -118,8 +118,17 @@ export class TextTokenizer {
   }
 }
 
-export function padBatch(rows: number[][], padId: number, side: PaddingSide): EncodedBatch {
-  const seqLen = Math.max(1, ...rows.map((r) => r.length));
+/**
+ * Pads rows of token ids into one batch with its attention mask. `multiple` rounds the padded length
+ * up (training pads to 8: steadier kernel shapes and fewer distinct graph shapes).
+ */
+export function padBatch(
+  rows: readonly (readonly number[])[],
+  padId: number,
+  side: PaddingSide,
+  multiple = 1,
+): EncodedBatch {
+  const seqLen = Math.ceil(Math.max(1, ...rows.map((r) => r.length)) / multiple) * multiple;
   const ids = new BigInt64Array(rows.length * seqLen).fill(BigInt(padId));
   const mask = new BigInt64Array(rows.length * seqLen);
   rows.forEach((r, b) => {

@@ -1,5 +1,5 @@
-/** Token batches padded to a multiple of 8 (steadier kernel shapes, fewer distinct graph shapes). */
 import type { Tensor } from "../runtime/session.js";
+import { padBatch as padTokens } from "../tokenize/tokenizer.js";
 
 export interface PadOptions {
   padId?: number;
@@ -9,25 +9,15 @@ export interface PadOptions {
   side?: "right" | "left";
 }
 
+/** Token batches as graph feeds, padded to a multiple of 8 (steadier kernel shapes, fewer graph shapes). */
 export function padBatch(
   rows: readonly (readonly number[])[],
   o: PadOptions = {},
 ): Record<"input_ids" | "attention_mask", Tensor> {
-  const multiple = o.multiple ?? 8;
-  const longest = Math.max(1, ...rows.map((r) => r.length));
-  const width = Math.ceil(longest / multiple) * multiple;
-  const ids = new BigInt64Array(rows.length * width).fill(BigInt(o.padId ?? 0));
-  const mask = new BigInt64Array(rows.length * width);
-  rows.forEach((r, i) => {
-    const start = i * width + (o.side === "left" ? width - r.length : 0);
-    r.forEach((t, j) => {
-      ids[start + j] = BigInt(t);
-      mask[start + j] = 1n;
-    });
-  });
-  const shape = [rows.length, width];
+  const b = padTokens(rows, o.padId ?? 0, o.side ?? "right", o.multiple ?? 8);
+  const shape = [b.batch, b.seqLen];
   return {
-    input_ids: { dtype: "int64", shape, data: ids },
-    attention_mask: { dtype: "int64", shape, data: mask },
+    input_ids: { dtype: "int64", shape, data: b.ids },
+    attention_mask: { dtype: "int64", shape, data: b.mask },
   };
 }
