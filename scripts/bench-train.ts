@@ -15,7 +15,7 @@ import { randomWeights, tinyConfig } from "../src/models/make-tiny.js";
 import type { Tensor } from "../src/runtime/session.js";
 import { infoNce, l2Normalize, mse } from "../src/train/losses.js";
 import { importGraph } from "../src/train/params.js";
-import { rng } from "../src/train/rng.js";
+import { rng } from "../src/util/rng.js";
 import { Stepper, type OptimizerMode } from "../src/train/stepper.js";
 import { writeFileAtomic } from "../src/util/atomic.js";
 

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from "../runtime/session.js";
 import { padBatch } from "../train/batch.js";
-import { mixSeed, rng } from "../train/rng.js";
+import { mixSeed, rng } from "../util/rng.js";
 import type { PairRow } from "./data.js";
 
 export interface PairExample {

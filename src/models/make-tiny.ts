@@ -14,6 +14,7 @@ import type { Family } from "./family.js";
 import { Progress } from "../util/progress.js";
 import { writeSafetensors, type WriteDtype } from "../weights/safetensors.js";
 import { MapTensorSource } from "../weights/source.js";
+import { rng } from "../util/rng.js";
 
 /**
  * Random Hugging Face checkpoint folders: config.json with the family's real field names,
@@ -323,19 +324,14 @@ const CHUNK = 1 << 20;
  * is not needed for random-weight checkpoints and uniform is several times cheaper to draw at 4B values).
  */
 export function* randomChunks(spec: TensorSpec, seed: number): Generator<Float32Array> {
-  let s = tensorSeed(seed, spec.name);
+  const next = rng(tensorSeed(seed, spec.name));
   const total = spec.shape.reduce((a, b) => a * b, 1);
   const [center, half] =
     spec.init.kind === "normal" ? [0, Math.sqrt(3) * spec.init.std] : [spec.init.center, spec.init.spread];
   for (let start = 0; start < total; start += CHUNK) {
     const out = new Float32Array(Math.min(CHUNK, total - start));
     for (let i = 0; i < out.length; i++) {
-      // mulberry32
-      s = (s + 0x6d2b79f5) | 0;
-      let t = Math.imul(s ^ (s >>> 15), 1 | s);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      out[i] = center + (2 * u - 1) * half;
+      out[i] = center + (2 * next() - 1) * half;
     }
     yield out;
   }

@@ -25,7 +25,7 @@ import { SafetensorsFile, writeSafetensors } from "../weights/safetensors.js";
 import type { AdamWConfig } from "./adamw.js";
 import type { FloatData, Param } from "./params.js";
 import { lossCurveSvg } from "./plot.js";
-import { mixSeed, permutation } from "./rng.js";
+import { mixSeed, permutation } from "../util/rng.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { Stepper, type OptimizerMode, type TrainSpec } from "./stepper.js";
 

@@ -7,7 +7,7 @@ import { readStage1Texts, readStage2Rows } from "../../src/care/data.js";
 import { DocEmbeddingCache, embedDocuments } from "../../src/care/doc-cache.js";
 import { batchGroups, buildPairSet, chooseGroup, type PairExample } from "../../src/care/pairs.js";
 import { normalize, type Doc, type Embedder } from "../../src/embed/embedder.js";
-import { rng } from "../../src/train/rng.js";
+import { rng } from "../../src/util/rng.js";
 
 const SAMPLES = "../shared/data/care-samples";
 const root = mkdtempSync(join(tmpdir(), "care-data-"));

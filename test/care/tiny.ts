@@ -1,7 +1,7 @@
 /** Tiny random checkpoints over a small character set, and texts drawn from it, for the recipe tests. */
 import { join } from "node:path";
 import { makeTiny } from "../../src/models/make-tiny.js";
-import { rng } from "../../src/train/rng.js";
+import { rng } from "../../src/util/rng.js";
 
 /** 48 common CJK characters: a vocabulary small enough that a one-layer model learns it in seconds. */
 export const CHARS = [

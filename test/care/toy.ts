@@ -4,7 +4,7 @@
  * to its topic's document needs the labels: the two sides share no characters, so no alignment of
  * text with itself (stage I) can do it.
  */
-import { rng } from "../../src/train/rng.js";
+import { rng } from "../../src/util/rng.js";
 import { CHARS } from "./tiny.js";
 
 export const TOPICS = 11;

@@ -9,22 +9,12 @@ import { join } from "node:path";
 import { MapTensorSource } from "../../src/weights/source.js";
 import { QWEN2_SPLIT_REGEX } from "../../src/gguf/vocab.js";
 import { bytesToUnicode } from "../../src/tokenize/build.js";
+import { rng as mulberry32 } from "../../src/util/rng.js";
 
 export interface TinyQwen {
   dir: string;
   config: Record<string, unknown>;
   weights: MapTensorSource;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const WORDS = [

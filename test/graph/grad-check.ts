@@ -9,7 +9,7 @@ import { Graph, type Value } from "../../src/graph/ir.js";
 import { mul, reduceSum } from "../../src/graph/ops.js";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { Session, type Tensor } from "../../src/runtime/session.js";
-import { rng } from "../models/tiny-weights.js";
+import { rng } from "../../src/util/rng.js";
 
 export interface CheckOptions {
   /** Single coordinates tested per trainable input (default: all, up to 40). */

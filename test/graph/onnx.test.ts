@@ -9,7 +9,7 @@ import { softmax } from "../../src/graph/ops.js";
 import { ProtoWriter } from "../../src/graph/protobuf.js";
 import { openGraph } from "../../src/runtime/open-graph.js";
 import { Session } from "../../src/runtime/session.js";
-import { rng } from "../models/tiny-weights.js";
+import { rng } from "../../src/util/rng.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-onnx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

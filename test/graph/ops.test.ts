@@ -8,7 +8,7 @@ import * as op from "../../src/graph/ops.js";
 import { erf, gelu, linear, rmsNorm, silu } from "../../src/graph/nn.js";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { Session, type Tensor } from "../../src/runtime/session.js";
-import { rng } from "../models/tiny-weights.js";
+import { rng } from "../../src/util/rng.js";
 
 type Arr = number[];
 

@@ -1,4 +1,5 @@
 import { docText, normalize, type Doc, type Embedder } from "../../src/embed/embedder.js";
+import { rng } from "../../src/util/rng.js";
 
 /**
  * TEST FIXTURE, not a model: hashes character unigrams and bigrams into signed buckets, so texts that
@@ -71,17 +72,6 @@ function fnv1a(s: string, seed: number): number {
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-}
-
-/** Seeded PRNG (mulberry32), so random-vector tests are reproducible. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -3,17 +3,7 @@
  * Values are seeded so failures reproduce.
  */
 import { MapTensorSource } from "../../src/weights/source.js";
-
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../src/util/rng.js";
 
 export class TinyWeights {
   readonly tensors = new Map<string, { shape: number[]; data: Float32Array }>();

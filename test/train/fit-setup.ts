@@ -10,7 +10,7 @@ import { padBatch } from "../../src/train/batch.js";
 import { exportCheckpoint } from "../../src/train/export.js";
 import { l2Normalize, mse } from "../../src/train/losses.js";
 import { importGraph } from "../../src/train/params.js";
-import { rng } from "../../src/train/rng.js";
+import { rng } from "../../src/util/rng.js";
 import type { TrainerOptions } from "../../src/train/trainer.js";
 
 export const HIDDEN = 16;

@@ -1,21 +1,15 @@
+import { rng } from "../../util/rng.js";
+
 /**
  * A small seeded generator (mulberry32) so clustering scores are reproducible run to run and machine
  * to machine; the statistical quality needed for sampling batches and centres is modest.
  */
 export class Prng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = rng(seed);
   }
 
   /** Uniform integer in [0, n). */
