@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { saveModel, toOnnxBytes, weightBytes, EXTERNAL_DATA_THRESHOLD } from "../graph/onnx.js";
 import { buildEncoder, familyOf, type Family } from "../models/family.js";
 import { Session } from "../runtime/session.js";
@@ -159,7 +159,8 @@ function checkpointIdentity(
   const fileHash = (f: string) => (existsSync(f) ? sha(readFileSync(f)) : null);
   const stamps = weightFiles.map((f) => {
     const s = statSync(f);
-    return `${f}:${s.size}:${s.mtimeMs}`;
+    // The file's name, not the path as given: `hf:./m` and `hf:/abs/m` are the same model.
+    return `${basename(f)}:${s.size}:${s.mtimeMs}`;
   });
   return {
     kind: "hf",

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatQuery, loadCard } from "../../src/embed/card.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
@@ -95,6 +95,15 @@ describe("HfEmbedder", () => {
     const c = await HfEmbedder.open(join(dir, "bert2"), { threads: 1, dim: 16 });
     expect(c.describe().query.weights_hash).not.toBe(idB.weights_hash);
     await c.close();
+  });
+
+  it("identifies a checkpoint the same however its path is spelled", async () => {
+    // An index built with hf:./m must accept a server started with hf:/abs/m.
+    const abs = await HfEmbedder.open(resolve(dir, "bert"), { threads: 1 });
+    const rel = await HfEmbedder.open(relative(process.cwd(), resolve(dir, "bert")), { threads: 1 });
+    expect(rel.describe().query).toEqual(abs.describe().query);
+    await abs.close();
+    await rel.close();
   });
 
   it("matches transformers.js run on our exported BERT ONNX (cosine ≥ 0.9999)", async () => {
