@@ -1,6 +1,5 @@
-import { CareError, type SkipLog } from "../../util/errors.js";
-import { readDelimited } from "../delimited.js";
-import { headerMatches, takeFields } from "./row.js";
+import type { SkipLog } from "../../util/errors.js";
+import { readHeadedCsv, takeFields } from "./row.js";
 
 /** One patient question and the doctor's answer (Toyhom Chinese-medical-dialogue-data). */
 export interface Dialogue {
@@ -20,14 +19,7 @@ const HEADER = ["department", "title", "ask", "answer"] as const;
  * block's title is in the CSV), so only the CSV is read.
  */
 export async function* readMedicalDialogue(file: string, skips: SkipLog): AsyncGenerator<Dialogue> {
-  let first = true;
-  for await (const rec of readDelimited(file, { delimiter: ",", quoted: true }, skips)) {
-    if (first) {
-      first = false;
-      if (!headerMatches(rec, HEADER))
-        throw new CareError(`expected the header "${HEADER.join(",")}"`, file, rec.line);
-      continue;
-    }
+  for await (const rec of readHeadedCsv(file, HEADER, skips)) {
     const f = takeFields(file, rec, 4, [1, 3], skips);
     if (!f) continue;
     yield { line: rec.line, department: f[0], title: f[1], ask: f[2] === "无" ? "" : f[2], answer: f[3] };

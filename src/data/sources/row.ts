@@ -1,5 +1,5 @@
-import type { SkipLog } from "../../util/errors.js";
-import type { DelimitedRecord } from "../delimited.js";
+import { CareError, type SkipLog } from "../../util/errors.js";
+import { readDelimited, type DelimitedRecord } from "../delimited.js";
 
 /**
  * The fields of a record, trimmed, when it has exactly `count` of them and none of the `required`
@@ -47,6 +47,24 @@ export function takeLabel(
 }
 
 /** Checks a CSV header row; a different header means a different file than the one expected. */
-export function headerMatches(record: DelimitedRecord, expected: readonly string[]): boolean {
+function headerMatches(record: DelimitedRecord, expected: readonly string[]): boolean {
   return record.fields.length === expected.length && record.fields.every((f, i) => f.trim() === expected[i]);
+}
+
+/** The records of a quoted CSV file after its header row, which must be `header`. */
+export async function* readHeadedCsv(
+  file: string,
+  header: readonly string[],
+  skips: SkipLog,
+): AsyncGenerator<DelimitedRecord> {
+  let first = true;
+  for await (const rec of readDelimited(file, { delimiter: ",", quoted: true }, skips)) {
+    if (first) {
+      first = false;
+      if (!headerMatches(rec, header))
+        throw new CareError(`expected the header "${header.join(",")}"`, file, rec.line);
+      continue;
+    }
+    yield rec;
+  }
 }

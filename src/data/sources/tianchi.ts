@@ -1,7 +1,6 @@
-import { CareError, type SkipLog } from "../../util/errors.js";
-import { readDelimited } from "../delimited.js";
+import type { SkipLog } from "../../util/errors.js";
 import type { QuestionPair } from "./cmedqq.js";
-import { headerMatches, takeFields, takeLabel } from "./row.js";
+import { readHeadedCsv, takeFields, takeLabel } from "./row.js";
 
 export interface TianchiPair extends QuestionPair {
   /** The disease the questions are about (感冒, 肺炎, ...). */
@@ -15,14 +14,7 @@ const HEADER = ["category", "query1", "query2", "label"] as const;
  * line ends; a few rows have an empty label and are reported with their line.
  */
 export async function* readTianchi(file: string, skips: SkipLog): AsyncGenerator<TianchiPair> {
-  let first = true;
-  for await (const rec of readDelimited(file, { delimiter: ",", quoted: true }, skips)) {
-    if (first) {
-      first = false;
-      if (!headerMatches(rec, HEADER))
-        throw new CareError(`expected the header "${HEADER.join(",")}"`, file, rec.line);
-      continue;
-    }
+  for await (const rec of readHeadedCsv(file, HEADER, skips)) {
     const f = takeFields(file, rec, 4, [1, 2], skips);
     if (!f) continue;
     const label = takeLabel(file, rec.line, f[3], [0, 1], skips);
