@@ -5,15 +5,10 @@ import { writeJsonlAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
 import { readJsonl, stringField } from "../util/jsonl.js";
 import type { VotedPair } from "./aggregate.js";
+import type { Pair } from "./pair.js";
 
 /** A pair put before the experts, with the pipeline's decision kept for the agreement (never shown). */
-export interface ReviewItem {
-  pair_id: string;
-  task: string;
-  query_id: string;
-  doc_id: string;
-  query: string;
-  doc: string;
+export interface ReviewItem extends Pick<Pair, "pair_id" | "task" | "query_id" | "doc_id" | "query" | "doc"> {
   pipeline: "positive" | "negative";
 }
 
