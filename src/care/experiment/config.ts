@@ -46,23 +46,23 @@ export interface ExperimentConfig {
  * Learning rates are well above the recipe's 1e-4: these encoders start from random weights, where the
  * paper's start from pretrained ones, and a few thousand steps at 1e-4 would leave them near random.
  *
- * Sizing, from CPU time per optimizer step measured here with the engine of 30 Nov 2026 (2 threads,
- * batch 16, group 4, lengths 48/128): symmetric large 1.5 CPU-s, symmetric small 0.1, stage II (BERT +
- * LoRA on the Qwen) 0.9, stage I (batch 64, cached targets) 0.05, plus 5 CPU-ms per text to encode the
- * ~41k stage-I texts once. On two idle cores that is about 0.9, 0.06, 0.5 and 0.03 s of wall time a
- * step: 3000 + 3000 + 2 × 1500 steps, stage I, and evaluating five models on nine tasks come to about
- * two hours, leaving room for a machine that is not idle.
+ * Sizing, measured on the idle 2-core machine (30 Nov 2026): with 128-token documents the symmetric
+ * large run took 2.6 s a step (16 queries + 64 documents ≈ 9k tokens), which put the whole run past
+ * three hours. Documents are therefore cut to 64 tokens (≈ 1.5 s a step) and the large model sees
+ * about one epoch of the 18.6k training rows (1200 × 16); stage II, the other expensive run (the Qwen
+ * forward and LoRA backward over 64 documents a step), gets 800 steps each way. The BERT-only runs are
+ * cheap and keep their step counts. Expected: about 80 minutes of training and evaluation.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",
   large: { layers: 4, hidden: 256, heads: 4 },
   small: { layers: 2, hidden: 128, heads: 4 },
   queryMaxLength: 48,
-  docMaxLength: 128,
-  symmetricLarge: { steps: 3000, lr: 5e-4, batchSize: 16, groupSize: 4 },
+  docMaxLength: 64,
+  symmetricLarge: { steps: 1200, lr: 5e-4, batchSize: 16, groupSize: 4 },
   symmetricSmall: { steps: 3000, lr: 5e-4, batchSize: 16, groupSize: 4 },
   stage1: { steps: 2000, lr: 5e-4, batchSize: 64 },
-  stage2: { steps: 1500, lr: 5e-4, batchSize: 16, groupSize: 4 },
+  stage2: { steps: 800, lr: 5e-4, batchSize: 16, groupSize: 4 },
   loraRank: 16,
   latencyQueries: 200,
   threads: 2,
