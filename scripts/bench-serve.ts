@@ -1,7 +1,9 @@
 /**
  * `npm run bench:serve [-- --quick] [-- --docs N --seconds S --out FILE]`: load on `care serve` over
- * loopback with autocannon, for the asymmetric setup (a bert-base-shape query encoder) and the
- * symmetric one (a qwen3-0.6b-shape query encoder), at concurrency 1, 8 and 32.
+ * loopback (a closed-loop generator, scripts/bench/load.ts), for the asymmetric setup (a
+ * bert-base-shape query encoder) and the symmetric one (a qwen3-0.6b-shape query encoder): one client
+ * sending a fixed 16-token query (the latency target's setting), then 8–32-character queries at
+ * concurrency 1, 8 and 32.
  *
  * The models are make-tiny checkpoints of the real shapes (random weights: latency is what is measured,
  * and it does not depend on the weights). The indexes hold random unit vectors of low intrinsic
@@ -10,26 +12,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
 import { normalize, type Doc, type Embedder } from "../src/embed/embedder.js";
 import { loadEmbedder } from "../src/embed/load.js";
 import { buildIndex } from "../src/index/build.js";
 import { readManifest } from "../src/index/manifest.js";
 import { makeTiny, type MakeTinyOptions } from "../src/models/make-tiny.js";
 import { writeFileAtomic } from "../src/util/atomic.js";
-
-/** The part of autocannon's API used here (it ships no type declarations). */
-interface LoadResult {
-  latency: { p50: number; p99: number };
-  requests: { average: number; total: number };
-  errors: number;
-  non2xx: number;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (
-  options: Record<string, unknown>,
-) => Promise<LoadResult>;
+import { closedLoop, type LoadResult } from "./bench/load.js";
+import { benchQueries, medicalText, seededRandom } from "./bench/texts.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -148,52 +140,61 @@ function startServe(model: string, index: string): Promise<{ child: ChildProcess
   });
 }
 
-interface Row {
-  concurrency: number;
-  p50_ms: number;
-  p99_ms: number;
-  qps: number;
-  requests: number;
-  errors: number;
-  non_2xx: number;
+/** A measured level: one load setting against one server. */
+interface Row extends LoadResult {
+  queries: string;
 }
 
-async function load(url: string, connections: number, duration: number): Promise<Row> {
-  const r = await autocannon({
-    url: `${url}/search`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    // A distinct query per request, as real traffic has (no cache could answer it).
-    body: JSON.stringify({ query: "糖尿病患者可以吃西瓜吗？血糖高的时候吃水果要注意什么 [<id>]", top_k: 10 }),
-    idReplacement: true,
-    connections,
-    duration,
-  });
-  return {
-    concurrency: connections,
-    p50_ms: r.latency.p50,
-    p99_ms: r.latency.p99,
-    qps: r.requests.average,
-    requests: r.requests.total,
-    errors: r.errors,
-    non_2xx: r.non2xx,
-  };
+const QUERIES = benchQueries(4096, 8, 32, 11);
+/** 14 characters: 16 tokens with [CLS] and [SEP], the setting of the encoder latency target. */
+const PROBE = medicalText(14, seededRandom(13));
+
+function searchBody(text: (i: number) => string): (i: number) => string {
+  return (i) => JSON.stringify({ query: text(i), top_k: 10 });
 }
 
+async function measure(url: string, queries: string, body: (i: number) => string, c: number): Promise<Row> {
+  const row = { queries, ...(await closedLoop({ url: `${url}/search`, body, concurrency: c, seconds })) };
+  const f = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(1));
+  process.stderr.write(
+    `  ${queries}, c=${c}: p50 ${f(row.latency?.p50_ms)} ms, p99 ${f(row.latency?.p99_ms)} ms, ` +
+      `${row.qps.toFixed(1)} QPS (${row.requests} answered, ${row.errors} errors, ${row.non_2xx} non-2xx; ` +
+      `server p50 ${f(row.server?.p50_ms)} ms)\n`,
+  );
+  return row;
+}
+
+const mixed = "8–32-character queries";
 const results: { setup: string; model: string; dim: number; rows: Row[] }[] = [];
 for (const setup of setups) {
   const { model, index, dim } = await prepare(setup);
   const { child, url } = await startServe(model, index);
+  process.stderr.write(`${setup.label}\n`);
   try {
-    await load(url, 1, 1); // warm-up: first ONNX runs allocate
-    const rows: Row[] = [];
-    for (const c of CONCURRENCY) {
-      const row = await load(url, c, seconds);
-      process.stderr.write(
-        `${setup.label} c=${c}: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, ${row.qps} QPS\n`,
+    // Warm-up, untimed: the first ONNX runs allocate, and the index's pages come into the cache.
+    await closedLoop({
+      url: `${url}/search`,
+      body: searchBody((i) => QUERIES[i % 64]),
+      concurrency: 1,
+      seconds: 2,
+    });
+    const rows: Row[] = [
+      await measure(
+        url,
+        "14-character query (16 tokens)",
+        searchBody(() => PROBE),
+        1,
+      ),
+    ];
+    for (const c of CONCURRENCY)
+      rows.push(
+        await measure(
+          url,
+          mixed,
+          searchBody((i) => QUERIES[i % QUERIES.length]),
+          c,
+        ),
       );
-      rows.push(row);
-    }
     results.push({ setup: setup.label, model, dim, rows });
   } finally {
     child.kill("SIGTERM");
@@ -201,27 +202,42 @@ for (const setup of setups) {
 }
 
 const [asym, sym] = results;
-const ratio = CONCURRENCY.map((c, i) => ({
+const level = (r: { rows: Row[] }, c: number) =>
+  r.rows.find((x) => x.queries === mixed && x.concurrency === c)!;
+const ratio = CONCURRENCY.map((c) => ({
   concurrency: c,
-  p50_symmetric_over_asymmetric: sym.rows[i].p50_ms / asym.rows[i].p50_ms,
-  qps_asymmetric_over_symmetric: asym.rows[i].qps / sym.rows[i].qps,
+  p50_symmetric_over_asymmetric:
+    (level(sym, c).latency?.p50_ms ?? NaN) / (level(asym, c).latency?.p50_ms ?? NaN),
+  qps_asymmetric_over_symmetric: level(asym, c).qps / level(sym, c).qps,
 }));
+const probe = asym.rows[0].latency?.p50_ms ?? NaN;
 writeFileAtomic(
   out,
   JSON.stringify(
     {
       quick,
+      date: new Date().toISOString(),
       documents: docs,
       index:
         "random unit vectors (32 latent dimensions plus noise), f32 HNSW M=16 ef_construction=128 ef_search=128",
-      models: "make-tiny checkpoints of the named shapes, random weights, fp32",
+      models: "make-tiny checkpoints of the named shapes, random weights, fp32, 2 ONNX Runtime threads",
+      load: "closed loop over keep-alive connections (scripts/bench/load.ts), top_k 10, distinct seeded queries",
       seconds_per_level: seconds,
-      host: { cpus: cpus().length, node: process.version },
+      host: { cpus: cpus().length, node: process.version, load_average_at_end: loadavg() },
       results,
       ratio,
+      target: { what: "asymmetric /search p50 at concurrency 1, 16-token query", ms: probe, limit_ms: 30 },
     },
     null,
     2,
   ) + "\n",
 );
-process.stderr.write(`wrote ${out}\n`);
+for (const r of ratio)
+  process.stderr.write(
+    `c=${r.concurrency}: symmetric p50 / asymmetric p50 = ${r.p50_symmetric_over_asymmetric.toFixed(1)}x, ` +
+      `asymmetric QPS / symmetric QPS = ${r.qps_asymmetric_over_symmetric.toFixed(1)}x\n`,
+  );
+process.stderr.write(
+  `${probe <= 30 ? "PASS" : "FAIL"}  asymmetric /search p50, c=1, 16-token query: ${probe.toFixed(1)} ms (target <= 30)\n` +
+    `wrote ${out}\n`,
+);

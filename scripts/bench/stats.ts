@@ -15,6 +15,7 @@ export interface LatencySummary {
   n: number;
   p50_ms: number;
   p95_ms: number;
+  p99_ms: number;
   mean_ms: number;
   min_ms: number;
   max_ms: number;
@@ -25,6 +26,7 @@ export function summarizeLatency(ms: readonly number[]): LatencySummary {
     n: ms.length,
     p50_ms: percentile(ms, 50),
     p95_ms: percentile(ms, 95),
+    p99_ms: percentile(ms, 99),
     mean_ms: ms.reduce((s, x) => s + x, 0) / ms.length,
     min_ms: Math.min(...ms),
     max_ms: Math.max(...ms),

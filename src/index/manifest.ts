@@ -5,7 +5,8 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../util/errors.js";
 
 export const MANIFEST_FILE = "index.json";
-export const MANIFEST_VERSION = 1;
+/** 2: vectors moved out of the text table of docs.sqlite (version 1 kept them in one table). */
+export const MANIFEST_VERSION = 2;
 
 /** How the ANN graph stores its vectors; the float rows in the document store are always f32. */
 export type Quantization = "f32" | "f16" | "i8";
@@ -126,8 +127,13 @@ export function readManifest(dir: string): IndexManifest | undefined {
     throw new CareError(`malformed JSON: ${(e as Error).message}`, file);
   }
   const m = raw as Partial<IndexManifest>;
-  if (!m || typeof m !== "object" || m.version !== MANIFEST_VERSION)
+  if (!m || typeof m !== "object" || typeof m.version !== "number")
     throw new CareError(`not a care index manifest (expected "version": ${MANIFEST_VERSION})`, file);
+  if (m.version !== MANIFEST_VERSION)
+    throw new CareError(
+      `index format version ${m.version}; this care reads version ${MANIFEST_VERSION}: rebuild the index with care index`,
+      file,
+    );
   for (const field of ["dim", "quantization", "hnsw", "document", "query", "sources"] as const) {
     if (m[field] === undefined) throw new CareError(`field "${field}" is missing`, file);
   }

@@ -24,6 +24,7 @@ function result(
     n: 200,
     p50_ms: p50,
     p95_ms: 2 * p50,
+    p99_ms: 2.5 * p50,
     mean_ms: p50,
     min_ms: p50,
     max_ms: 3 * p50,

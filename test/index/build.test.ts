@@ -54,6 +54,14 @@ describe("buildIndex and openIndex", () => {
     }
   });
 
+  it("refuses an index of an older format version and says to rebuild it", () => {
+    const old = join(root, "old-idx");
+    mkdirSync(old, { recursive: true });
+    const m = JSON.parse(readFileSync(join(out, "index.json"), "utf8"));
+    writeFileSync(join(old, "index.json"), JSON.stringify({ ...m, version: 1 }));
+    expect(() => openIndex(old)).toThrow(/index format version 1; this care reads version 2: rebuild/);
+  });
+
   it("rerun over a finished index stores nothing twice", async () => {
     const r = await buildIndex({ corpus, out, encoders: [enc], ...quiet });
     expect(r).toMatchObject({ added: 0, alreadyStored: 5, total: 5 });
