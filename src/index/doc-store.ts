@@ -151,7 +151,9 @@ export class DocStore {
     const ids: string[] = new Array<string>(n);
     const data = new Float32Array(n * this.dim);
     let i = 0;
-    for (const r of this.db.prepare("SELECT key, id, vec FROM docs JOIN vecs USING (key) ORDER BY key").iterate() as Iterable<{
+    for (const r of this.db
+      .prepare("SELECT key, id, vec FROM docs JOIN vecs USING (key) ORDER BY key")
+      .iterate() as Iterable<{
       key: number;
       id: string;
       vec: Buffer;
