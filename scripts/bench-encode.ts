@@ -43,6 +43,7 @@ import {
   markdownPage,
   type Outcome,
 } from "./bench/encode-report.js";
+import type { GemmCeiling } from "./bench/gemm-ceiling.js";
 
 const args = process.argv.slice(2);
 const KNOWN = new Set(["quick", "skip-4b", "resume", "threads", "queries", "out", "doc"]);
@@ -254,8 +255,49 @@ for (const [i, plan] of plans.entries()) {
 }
 const loadEnd = loadavg();
 
+/**
+ * The bert-base 16-token target against the machine's own matrix-product rate (gemm-ceiling.ts), run
+ * when this run measured the bert-base fp32 probe.
+ */
+async function ceilingLines(): Promise<string[]> {
+  const fp32 = outcomes.find((o) => o.id === "bert-base/onnx-fp32");
+  const probe = fp32 && isResult(fp32) ? fp32.probe : null;
+  if (!probe) return [];
+  const file = join(parts, "gemm-ceiling.json");
+  const failed = await new Promise<string | null>((done) => {
+    const p = spawn(
+      process.execPath,
+      ["--import", "tsx", resolve("scripts/bench/gemm-ceiling.ts"), String(threads), file],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
+    p.on("error", (e) => done(e.message));
+    p.on("exit", (code) => done(code === 0 ? null : `exited with code ${code}`));
+  });
+  if (failed) return [`matrix-product ceiling not measured: ${failed}`];
+  const c = JSON.parse(readFileSync(file, "utf8")) as GemmCeiling;
+  // Our encoder's products at 16 tokens: 11 full layers, and a last layer that computes only the CLS
+  // row past its keys and values (attention itself adds under 1%).
+  const h = 768;
+  const full = 2 * 16 * (4 * h * h + 2 * h * 4 * h);
+  const last = 2 * (16 * 2 * h * h + 1 * (2 * h * h + 2 * h * 4 * h));
+  const gflop = (11 * full + last) / 1e9;
+  const needed = gflop / 0.02;
+  return [
+    `matrix products alone (12 bert-base layers at 16 rows, fp32, ${c.threads} threads): p50 ${c.latency.p50_ms.toFixed(1)} ms for ${c.gflop.toFixed(2)} GFLOP = ${c.gflop_per_s.toFixed(0)} GFLOP/s`,
+    `bert-base fp32 16-token forward: ${gflop.toFixed(2)} GFLOP of matrix products in p50 ${probe.p50_ms.toFixed(1)} ms = ${((gflop / probe.p50_ms) * 1000).toFixed(0)} GFLOP/s; the 20 ms target needs ${needed.toFixed(0)} GFLOP/s, ${(needed / c.gflop_per_s).toFixed(2)}x the matrix-product rate measured here`,
+  ];
+}
+const ceiling = await ceilingLines();
+
 const comparisons = compare(outcomes);
-const lines = [consoleTable(outcomes), "", ...comparisonLines(comparisons), "", ...checkLines(comparisons)];
+const lines = [
+  consoleTable(outcomes),
+  "",
+  ...comparisonLines(comparisons),
+  "",
+  ...checkLines(comparisons),
+  ...(ceiling.length ? ["", ...ceiling] : []),
+];
 if (skip4b) lines.push(`(qwen3-4b not run: ${quick ? "--quick" : "--skip-4b"})`);
 const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(", ");
 lines.push(`load average (1, 5, 15 min): ${loadText(loadStart)} at start, ${loadText(loadEnd)} at end`);
@@ -300,10 +342,11 @@ writeFileAtomic(
       machine,
       results: outcomes.map((o) => (isResult(o) ? { ...o, vectors: undefined } : o)),
       comparisons,
+      ceiling,
     },
     null,
     2,
   ) + "\n",
 );
-writeFileAtomic(doc, markdownPage(outcomes, comparisons, { command, date, machine, notes }));
+writeFileAtomic(doc, markdownPage(outcomes, comparisons, { command, date, machine, notes, ceiling }));
 process.stderr.write(`wrote ${out} and ${doc}\n`);

@@ -277,6 +277,8 @@ export interface PageInfo {
   date: string;
   machine: Record<string, string>;
   notes: string[];
+  /** Lines on the machine's matrix-product ceiling for the bert-base target. */
+  ceiling?: string[];
 }
 
 export function markdownPage(outcomes: readonly Outcome[], c: Comparisons, info: PageInfo): string {
@@ -309,6 +311,9 @@ export function markdownPage(outcomes: readonly Outcome[], c: Comparisons, info:
     "",
     ...checkLines(c).map((l) => `- ${l}`),
     "",
+    ...(info.ceiling?.length
+      ? ["## The machine's ceiling", "", ...info.ceiling.map((l) => `- ${l}`), ""]
+      : []),
     "## Method",
     "",
     "- Models are `care models make-tiny --shape …` checkpoints: real sizes (bert-base-chinese, " +
