@@ -1,7 +1,8 @@
 /**
  * ONNX Runtime's com.microsoft fused transformer kernels that its stock CPU build runs. They are for
  * inference graphs only: no gradient exists for them, so graphs that training differentiates keep to
- * the standard ops in ops.ts. All take and return float32.
+ * the standard ops in ops.ts. All return float32 and take float32 activations, except QAttention,
+ * which reads an input already quantised to uint8.
  */
 import { float, int, type Value } from "./ir.js";
 
@@ -34,6 +35,38 @@ export function fusedSelfAttention(
     "Attention",
     [x, weights, bias, mask],
     [{ dtype: "float32", shape: [x.shape[0], x.shape[1], width] }],
+    { num_heads: int(heads), mask_filter_value: float(maskFilter) },
+    MS,
+  )[0];
+}
+
+/**
+ * fusedSelfAttention with int8 weights: `xq` [b, s, in] is x quantised to uint8 (DynamicQuantizeLinear:
+ * scale and zero point are scalars), `weights` [in, 3h] int8 with per-column `weightScale` [3h].
+ * One kernel replaces DynamicQuantizeMatMul + Slice + MultiHeadAttention: its GEMMs write Q, K and
+ * V straight into per-head layout, so no split or head transpose follows.
+ */
+export function quantizedSelfAttention(
+  xq: Value,
+  weights: Value,
+  bias: Value,
+  xScale: Value,
+  weightScale: Value,
+  mask: Value,
+  xZero: Value,
+  heads: number,
+  maskFilter: number,
+): Value {
+  if (xq.dtype !== "uint8" || xZero.dtype !== "uint8") throw new Error("QAttention: uint8 input expected");
+  if (weights.dtype !== "int8") throw new Error("QAttention: int8 weights expected");
+  requireF32("QAttention", bias, xScale, weightScale);
+  if (mask.dtype !== "int32") throw new Error("QAttention: the mask must be int32");
+  const h = weights.shape[1];
+  const width = typeof h === "number" ? h / 3 : null;
+  return xq.graph.node(
+    "QAttention",
+    [xq, weights, bias, xScale, weightScale, mask, xZero],
+    [{ dtype: "float32", shape: [xq.shape[0], xq.shape[1], width] }],
     { num_heads: int(heads), mask_filter_value: float(maskFilter) },
     MS,
   )[0];

@@ -274,6 +274,24 @@ export function dynamicQuantizeMatMul(a: Value, b: Value, bScale: Value, bias: V
   )[0];
 }
 
+/**
+ * DynamicQuantizeLinear: `x` to uint8 with a per-call scale and zero point (both scalars) covering
+ * its range and 0, the same quantisation that DynamicQuantizeMatMul applies to its input.
+ */
+export function dynamicQuantizeLinear(x: Value): [Value, Value, Value] {
+  if (x.dtype !== "float32") throw new Error("DynamicQuantizeLinear: float32 input expected");
+  const [q, scale, zero] = x.graph.node(
+    "DynamicQuantizeLinear",
+    [x],
+    [
+      { dtype: "uint8", shape: [...x.shape] },
+      { dtype: "float32", shape: [] },
+      { dtype: "uint8", shape: [] },
+    ],
+  );
+  return [q, scale, zero];
+}
+
 /** LogSoftmax along one axis (numerically stable log-probabilities for contrastive losses). */
 export function logSoftmax(x: Value, axis = -1): Value {
   requireFloat("LogSoftmax", x);

@@ -132,31 +132,40 @@ export class Checkpoint {
   }
 
   /**
+   * The weights of HF Linears `names` side by side ([in, Σout]) as int8 with one scale per output
+   * column ([Σout]); see quantizeColumns.
+   */
+  int8Weights(names: string[], outs: number[], inp: number): { weights: Value; scales: Value } {
+    const { name, read } = this.readWeights(names, outs, inp);
+    const total = outs.reduce((a, b) => a + b, 0);
+    const single = names.length === 1;
+    const q = quantizeColumns(read, inp, total);
+    const weights = this.graph.initializer(
+      `${name}.int8`,
+      "int8",
+      [inp, total],
+      q.weights,
+      single ? { tensor: name, transform: "int8-columns" } : undefined,
+    );
+    const scales = this.graph.initializer(
+      `${name}.scale`,
+      "float32",
+      [total],
+      q.scales,
+      single ? { tensor: name, transform: "int8-scales" } : undefined,
+    );
+    return { weights, scales };
+  }
+
+  /**
    * x times the weights of HF Linears `names` side by side, plus `bias` when given. With int8
    * quantisation the weights become int8 with one scale per output column, multiplied by ORT's
    * DynamicQuantizeMatMul.
    */
   project(x: Value, names: string[], outs: number[], inp: number, bias: Value | null = null): Value {
     if (this.quantize === "int8" && this.dtype === "float32") {
-      const { name, read } = this.readWeights(names, outs, inp);
-      const total = outs.reduce((a, b) => a + b, 0);
-      const single = names.length === 1;
-      const q = quantizeColumns(read, inp, total);
-      const w = this.graph.initializer(
-        `${name}.int8`,
-        "int8",
-        [inp, total],
-        q.weights,
-        single ? { tensor: name, transform: "int8-columns" } : undefined,
-      );
-      const s = this.graph.initializer(
-        `${name}.scale`,
-        "float32",
-        [total],
-        q.scales,
-        single ? { tensor: name, transform: "int8-scales" } : undefined,
-      );
-      return dynamicQuantizeMatMul(x, w, s, bias);
+      const { weights, scales } = this.int8Weights(names, outs, inp);
+      return dynamicQuantizeMatMul(x, weights, scales, bias);
     }
     const y = matmul(x, this.weights(names, outs, inp));
     return bias ? add(y, bias) : y;

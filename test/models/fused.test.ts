@@ -255,8 +255,11 @@ describe("fused inference graphs", () => {
       const src = c.src();
       const graph = buildEncoder(c.config, src, { pooling: c.pooling, fused: true, quantize: "int8" });
       const layers = c.config.num_hidden_layers as number;
-      // Q, K and V as one quantised projection, then the output, MLP-in and MLP-out projections.
-      expect(opCount(graph, "DynamicQuantizeMatMul")).toBe(layers * 4);
+      // Q, K and V as one quantised projection (BERT's inside QAttention), then the output, MLP-in
+      // and MLP-out projections.
+      const qAttention = opCount(graph, "QAttention");
+      expect(qAttention).toBe(c.name === "bert" ? layers : 0);
+      expect(opCount(graph, "DynamicQuantizeMatMul") + qAttention).toBe(layers * 4);
       expect(weightMatMuls(graph)).toBe(0);
       const fp = await run(buildEncoder(c.config, src, { pooling: c.pooling }), RIGHT.ids, RIGHT.mask);
       const plainQ = await run(
