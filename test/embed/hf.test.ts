@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +95,49 @@ describe("HfEmbedder", () => {
     const c = await HfEmbedder.open(join(dir, "bert2"), { threads: 1, dim: 16 });
     expect(c.describe().query.weights_hash).not.toBe(idB.weights_hash);
     await c.close();
+  });
+
+  it("opens a model over the in-memory limit from a cached file with external weights, written once per graph", async () => {
+    const cache = join(dir, "cache");
+    const saved = process.env.CARE_CACHE_DIR;
+    process.env.CARE_CACHE_DIR = cache;
+    try {
+      const inMemory = await HfEmbedder.open(join(dir, "qwen3"), { threads: 1 });
+      const fromFile = await HfEmbedder.open(join(dir, "qwen3"), { threads: 1, inMemoryWeights: 0 });
+      const rows = [inMemory, fromFile].map((e) => e.encodeCorpus([{ id: "a", text: TEXTS[2] }]));
+      expect(maxAbsDiff(await rows[0], await rows[1])).toBe(0);
+      const files = () => readdirSync(join(cache, "onnx"), { recursive: true, encoding: "utf8" }).sort();
+      const first = files();
+      expect(first.filter((f) => f.endsWith("model.onnx.data"))).toHaveLength(1);
+      const stamp = statSync(
+        join(
+          cache,
+          "onnx",
+          first.find((f) => f.endsWith("model.onnx"))!,
+        ),
+      ).mtimeMs;
+      await fromFile.close();
+      await (await HfEmbedder.open(join(dir, "qwen3"), { threads: 1, inMemoryWeights: 0 })).close();
+      expect(files()).toEqual(first);
+      expect(
+        statSync(
+          join(
+            cache,
+            "onnx",
+            first.find((f) => f.endsWith("model.onnx"))!,
+          ),
+        ).mtimeMs,
+      ).toBe(stamp);
+      // Another graph of the same checkpoint (int8) gets a file of its own.
+      await (
+        await HfEmbedder.open(join(dir, "qwen3"), { threads: 1, inMemoryWeights: 0, quantize: "int8" })
+      ).close();
+      expect(files().filter((f) => f.endsWith("model.onnx"))).toHaveLength(2);
+      await inMemory.close();
+    } finally {
+      if (saved === undefined) delete process.env.CARE_CACHE_DIR;
+      else process.env.CARE_CACHE_DIR = saved;
+    }
   });
 
   it("identifies a checkpoint the same however its path is spelled", async () => {
