@@ -1,5 +1,5 @@
 /**
- * `npm run bench:serve [-- --quick] [-- --docs N --seconds S --out FILE]`: load on `care serve` over
+ * `npm run bench:serve [-- --quick] [-- --docs N --seconds S --out FILE --doc FILE]`: load on `care serve` over
  * loopback (a closed-loop generator, scripts/bench/load.ts), for the asymmetric setup (a
  * bert-base-shape query encoder) and the symmetric one (a qwen3-0.6b-shape query encoder): one client
  * sending a fixed 16-token query (the latency target's setting), then 8–32-character queries at
@@ -33,6 +33,7 @@ const quick = flag("quick");
 const docs = Number(value("docs", quick ? "2000" : "100000"));
 const seconds = Number(value("seconds", quick ? "2" : "10"));
 const out = value("out", quick ? "results/bench-serve-quick.json" : "results/bench-serve.json");
+const doc = quick ? null : value("doc", "docs/bench-serve.md");
 const cache = resolve(".cache/bench-serve");
 const CONCURRENCY = [1, 8, 32];
 
@@ -261,6 +262,50 @@ writeFileAtomic(
     2,
   ) + "\n",
 );
+const loadEnd = loadavg();
+const fmt = (x: number | undefined, digits = 1) =>
+  x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+if (doc)
+  writeFileAtomic(
+    doc,
+    [
+      "# Search service under load (`npm run bench:serve`)",
+      "",
+      `Generated on ${new Date().toISOString()}; rerun \`npm run bench:serve\` to refresh this page and \`${out}\`.`,
+      "",
+      `- Machine: ${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, Node ${process.version}; load average at the end ` +
+        `${loadEnd.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min; the benchmark itself keeps it near 2).`,
+      `- Index: ${docs} random unit vectors per setup (32 latent dimensions plus noise), f32 HNSW M=16, ` +
+        "ef_search 128; documents in SQLite. Query encoders: make-tiny checkpoints of the real shapes (random " +
+        "weights), fp32, 2 ONNX Runtime threads in the server's worker thread, no instruction.",
+      `- Load: closed loop (\`scripts/bench/load.ts\`), ${seconds} s a level, keep-alive connections on ` +
+        "loopback, `top_k` 10; client and server on the same 2 cores. Server p50 is the server's own `took_ms`.",
+      "",
+      "| setup | queries | clients | p50 ms | p99 ms | QPS | answered | errors | server p50 ms |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+      ...results.flatMap((r) =>
+        r.rows.map(
+          (x) =>
+            `| ${r.setup} | ${x.queries} | ${x.concurrency} | ${fmt(x.latency?.p50_ms)} | ${fmt(x.latency?.p99_ms)} | ` +
+            `${fmt(x.qps)} | ${x.requests} | ${x.errors + x.non_2xx} | ${fmt(x.server?.p50_ms)} |`,
+        ),
+      ),
+      "",
+      "## Asymmetric against symmetric",
+      "",
+      ...ratio.map(
+        (r) =>
+          `- ${r.concurrency} client(s), 8–32-character queries: p50 symmetric / asymmetric = ` +
+          `${fmt(r.p50_symmetric_over_asymmetric)}×; QPS asymmetric / symmetric = ${fmt(r.qps_asymmetric_over_symmetric)}×`,
+      ),
+      "",
+      "## Target",
+      "",
+      `- ${probe <= 30 ? "PASS" : "FAIL"} asymmetric \`/search\` p50 at one client, 16-token query, bert-base-shape ` +
+        `fp32 query encoder over ${docs} documents: ${fmt(probe)} ms (target ≤ 30)`,
+      "",
+    ].join("\n"),
+  );
 for (const r of ratio)
   process.stderr.write(
     `c=${r.concurrency}: symmetric p50 / asymmetric p50 = ${r.p50_symmetric_over_asymmetric.toFixed(1)}x, ` +
@@ -268,5 +313,5 @@ for (const r of ratio)
   );
 process.stderr.write(
   `${probe <= 30 ? "PASS" : "FAIL"}  asymmetric /search p50, c=1, 16-token query: ${probe.toFixed(1)} ms (target <= 30)\n` +
-    `wrote ${out}\n`,
+    `wrote ${out}${doc ? ` and ${doc}` : ""}\n`,
 );
