@@ -28,12 +28,18 @@ export function fusedSelfAttention(
   maskFilter: number,
 ): Value {
   requireF32("Attention", x, weights, bias);
-  if (mask.dtype !== "int32") throw new Error("Attention: the mask must be int32");
+  return packedAttention("Attention", [x, weights, bias, mask], mask, heads, maskFilter);
+}
+
+/** An attention kernel over packed Q|K|V weights (inputs[1], [in, 3h]) of x (inputs[0]): [b, s, h]. */
+function packedAttention(op: string, inputs: Value[], mask: Value, heads: number, maskFilter: number): Value {
+  const [x, weights] = inputs;
+  if (mask.dtype !== "int32") throw new Error(`${op}: the mask must be int32`);
   const h = weights.shape[1];
   const width = typeof h === "number" ? h / 3 : null;
   return x.graph.node(
-    "Attention",
-    [x, weights, bias, mask],
+    op,
+    inputs,
     [{ dtype: "float32", shape: [x.shape[0], x.shape[1], width] }],
     { num_heads: int(heads), mask_filter_value: float(maskFilter) },
     MS,
@@ -60,16 +66,8 @@ export function quantizedSelfAttention(
   if (xq.dtype !== "uint8" || xZero.dtype !== "uint8") throw new Error("QAttention: uint8 input expected");
   if (weights.dtype !== "int8") throw new Error("QAttention: int8 weights expected");
   requireF32("QAttention", bias, xScale, weightScale);
-  if (mask.dtype !== "int32") throw new Error("QAttention: the mask must be int32");
-  const h = weights.shape[1];
-  const width = typeof h === "number" ? h / 3 : null;
-  return xq.graph.node(
-    "QAttention",
-    [xq, weights, bias, xScale, weightScale, mask, xZero],
-    [{ dtype: "float32", shape: [xq.shape[0], xq.shape[1], width] }],
-    { num_heads: int(heads), mask_filter_value: float(maskFilter) },
-    MS,
-  )[0];
+  const inputs = [xq, weights, bias, xScale, weightScale, mask, xZero];
+  return packedAttention("QAttention", inputs, mask, heads, maskFilter);
 }
 
 /**
