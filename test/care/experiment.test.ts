@@ -3,13 +3,14 @@
  * training rows): every step runs, the table has the five models, and each figure in it is the
  * main score of the result file the summary names.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { QUICK } from "../../src/care/experiment/config.js";
 import { experimentMarkdown, resultTable } from "../../src/care/experiment/report.js";
-import { runExperiment } from "../../src/care/experiment/run.js";
+import { runExperiment, trained } from "../../src/care/experiment/run.js";
+import { TRAINING_CARD } from "../../src/care/encoder.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-experiment-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -64,5 +65,23 @@ describe("experiment:care", () => {
     expect(md).toContain("carry no information");
     expect(md).toMatch(/CARE stage I\+II \(mean [\d.]+\) (lands between|scores above|scores below)/);
     expect(JSON.parse(readFileSync(s.summaryFile, "utf8"))).toMatchObject({ name: "care-small-test" });
+  });
+});
+
+describe("trained (what a rerun reuses)", () => {
+  it("reuses a finished run only with the same steps, learning rate, batch and group size", () => {
+    const dir = join(root, "trained-card");
+    mkdirSync(dir, { recursive: true });
+    const settings = { steps: 800, lr: 5e-4, batchSize: 16, groupSize: 4 };
+    expect(trained(dir, settings)).toBe(false);
+    writeFileSync(
+      join(dir, TRAINING_CARD),
+      JSON.stringify({ final_step: 800, lr: 5e-4, batch_size: 16, group_size: 4 }),
+    );
+    expect(trained(dir, settings)).toBe(true);
+    expect(trained(dir, { ...settings, lr: 1e-4 })).toBe(false);
+    expect(trained(dir, { ...settings, steps: 1000 })).toBe(false);
+    expect(trained(dir, { ...settings, batchSize: 32 })).toBe(false);
+    expect(trained(dir, { ...settings, groupSize: 8 })).toBe(false);
   });
 });

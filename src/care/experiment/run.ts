@@ -4,7 +4,7 @@
  * (symmetric baselines), train the small one as a CARE query encoder three ways (stage I, stage II,
  * stage I then II) against the large one, and evaluate all five on every suite task with query latency.
  * Every step is a `care` command run in process, so the commands the report lists are the ones that ran.
- * A rerun skips trained models whose folder records the configured step count.
+ * A rerun skips trained models whose folder records the configured steps, learning rate and batch.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -77,11 +77,25 @@ function trainFlags(s: RunSettings): string[] {
   return f;
 }
 
-/** Whether a trained folder exists from a finished run of `steps` steps. */
-function trained(dir: string, steps: number): boolean {
+/**
+ * Whether a trained folder exists from a finished run with these settings: a run whose steps,
+ * learning rate, batch or group size have changed since is trained again, not reused.
+ */
+export function trained(dir: string, s: RunSettings): boolean {
   const file = join(dir, TRAINING_CARD);
   if (!existsSync(file)) return false;
-  return (JSON.parse(readFileSync(file, "utf8")) as { final_step?: number }).final_step === steps;
+  const card = JSON.parse(readFileSync(file, "utf8")) as {
+    final_step?: number;
+    lr?: number;
+    batch_size?: number;
+    group_size?: number;
+  };
+  return (
+    card.final_step === s.steps &&
+    card.lr === s.lr &&
+    card.batch_size === s.batchSize &&
+    (s.groupSize === undefined || card.group_size === s.groupSize)
+  );
 }
 
 /** The first `n` lines of a file (the quick setting's training subset). */
@@ -179,7 +193,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentSum
   ];
   const common = ["--threads", String(c.threads), "--save-every", "200"];
   const train = async (label: string, argv: string[], final: string, s: RunSettings) => {
-    const done = trained(final, s.steps);
+    const done = trained(final, s);
     retrained ||= !done;
     await step(label, ["train", ...argv, ...trainFlags(s), ...common], done);
   };
