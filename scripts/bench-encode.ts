@@ -209,10 +209,10 @@ if (!skip4b)
     workload: bigWork,
   });
 
-function child(config: EncodeConfig, resultFile: string): Promise<string | null> {
-  const script = resolve("scripts/bench/encode-child.ts");
+/** Runs a benchmark script in its own process (its RSS its own); resolves to null or what went wrong. */
+function runScript(script: string, args: string[]): Promise<string | null> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(config), resultFile], {
+    const p = spawn(process.execPath, ["--import", "tsx", resolve(script), ...args], {
       stdio: ["ignore", "inherit", "inherit"],
     });
     p.on("error", (e) => done(e.message));
@@ -220,6 +220,10 @@ function child(config: EncodeConfig, resultFile: string): Promise<string | null>
       done(code === 0 ? null : signal ? `killed by ${signal}` : `exited with code ${code}`),
     );
   });
+}
+
+function child(config: EncodeConfig, resultFile: string): Promise<string | null> {
+  return runScript("scripts/bench/encode-child.ts", [JSON.stringify(config), resultFile]);
 }
 
 const loadStart = loadavg();
@@ -273,15 +277,7 @@ async function ceilingLines(): Promise<string[]> {
   const probe = fp32 && isResult(fp32) ? fp32.probe : null;
   if (!probe) return [];
   const file = join(parts, "gemm-ceiling.json");
-  const failed = await new Promise<string | null>((done) => {
-    const p = spawn(
-      process.execPath,
-      ["--import", "tsx", resolve("scripts/bench/gemm-ceiling.ts"), String(threads), file],
-      { stdio: ["ignore", "inherit", "inherit"] },
-    );
-    p.on("error", (e) => done(e.message));
-    p.on("exit", (code) => done(code === 0 ? null : `exited with code ${code}`));
-  });
+  const failed = await runScript("scripts/bench/gemm-ceiling.ts", [String(threads), file]);
   if (failed) return [`matrix-product ceiling not measured: ${failed}`];
   const c = JSON.parse(readFileSync(file, "utf8")) as GemmCeiling;
   // Our encoder's products at 16 tokens: 11 full layers, and a last layer that computes only the CLS

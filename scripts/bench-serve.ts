@@ -241,6 +241,9 @@ const ratio = CONCURRENCY.map((c) => ({
   qps_asymmetric_over_symmetric: level(asym, c).qps / level(sym, c).qps,
 }));
 const probe = asym.rows[0].latency?.p50_ms ?? NaN;
+/** The issue's target: asymmetric /search p50 at one client, 16-token query. */
+const TARGET_MS = 30;
+const verdict = probe <= TARGET_MS ? "PASS" : "FAIL";
 writeFileAtomic(
   out,
   JSON.stringify(
@@ -256,7 +259,11 @@ writeFileAtomic(
       host: { cpus: cpus().length, node: process.version, load_average_at_end: loadavg() },
       results,
       ratio,
-      target: { what: "asymmetric /search p50 at concurrency 1, 16-token query", ms: probe, limit_ms: 30 },
+      target: {
+        what: "asymmetric /search p50 at concurrency 1, 16-token query",
+        ms: probe,
+        limit_ms: TARGET_MS,
+      },
     },
     null,
     2,
@@ -301,8 +308,8 @@ if (doc)
       "",
       "## Target",
       "",
-      `- ${probe <= 30 ? "PASS" : "FAIL"} asymmetric \`/search\` p50 at one client, 16-token query, bert-base-shape ` +
-        `fp32 query encoder over ${docs} documents: ${fmt(probe)} ms (target ≤ 30)`,
+      `- ${verdict} asymmetric \`/search\` p50 at one client, 16-token query, bert-base-shape ` +
+        `fp32 query encoder over ${docs} documents: ${fmt(probe)} ms (target ≤ ${TARGET_MS})`,
       "",
     ].join("\n"),
   );
@@ -312,6 +319,6 @@ for (const r of ratio)
       `asymmetric QPS / symmetric QPS = ${r.qps_asymmetric_over_symmetric.toFixed(1)}x\n`,
   );
 process.stderr.write(
-  `${probe <= 30 ? "PASS" : "FAIL"}  asymmetric /search p50, c=1, 16-token query: ${probe.toFixed(1)} ms (target <= 30)\n` +
+  `${verdict}  asymmetric /search p50, c=1, 16-token query: ${probe.toFixed(1)} ms (target <= ${TARGET_MS})\n` +
     `wrote ${out}${doc ? ` and ${doc}` : ""}\n`,
 );
