@@ -3,14 +3,14 @@
  * killed with SIGKILL through the CLI and run again ends at the weights of an uninterrupted run: the
  * recipe adds no state the training engine's checkpoints do not carry.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { trainStage2 } from "../../src/care/stage2.js";
 import { openWeights } from "../../src/weights/checkpoint.js";
+import { runCliChild } from "../helpers/cli-child.js";
+import { killAtCheckpoint } from "../helpers/kill-at-checkpoint.js";
 import { tinyPair } from "./tiny.js";
 import { toJsonl, toySet } from "./toy.js";
 
@@ -47,7 +47,6 @@ describe("stage II resume", () => {
     const reference = await trainStage2({ query, doc, data, out: join(root, "ref"), ...flags });
 
     const out = join(root, "killed");
-    const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
     const argv = [
       "train",
       "stage2",
@@ -76,23 +75,7 @@ describe("stage II resume", () => {
       "--lora-dropout",
       "0.1",
     ];
-    const child = spawn(process.execPath, ["--import", "tsx", main, ...argv], {
-      stdio: "ignore",
-      env: { ...process.env, CARE_QUIET: "1" },
-    });
-    const exited = new Promise<void>((res) => child.on("exit", () => res()));
-    const latest = (): number => {
-      try {
-        return (JSON.parse(readFileSync(join(out, "latest.json"), "utf8")) as { step: number }).step;
-      } catch {
-        return 0;
-      }
-    };
-    const deadline = Date.now() + 60_000;
-    while (latest() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill("SIGKILL");
-    await exited;
-    const killedAt = latest();
+    const killedAt = await killAtCheckpoint(runCliChild(argv).child, out, 5, 60_000);
     expect(killedAt).toBeGreaterThanOrEqual(5);
     expect(killedAt).toBeLessThan(60);
 

@@ -15,6 +15,7 @@ import { Session } from "../../src/runtime/session.js";
 import { padBatch } from "../../src/train/batch.js";
 import { train, type TrainResult } from "../../src/train/trainer.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
+import { killAtCheckpoint } from "../helpers/kill-at-checkpoint.js";
 import { examples, fitOptions, HIDDEN } from "./fit-setup.js";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "care-train-"));
@@ -88,19 +89,7 @@ describe("trainer", () => {
           env: { ...process.env, CARE_QUIET: "1" },
         },
       );
-      const exited = new Promise<void>((res) => child.on("exit", () => res()));
-      const deadline = Date.now() + 40_000;
-      const latestStep = (): number => {
-        try {
-          return JSON.parse(readFileSync(join(out, "latest.json"), "utf8")).step as number;
-        } catch {
-          return 0;
-        }
-      };
-      while (latestStep() < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      child.kill("SIGKILL");
-      await exited;
-      const killedAt = latestStep();
+      const killedAt = await killAtCheckpoint(child, out, 9, 40_000);
       expect(killedAt).toBeGreaterThanOrEqual(9);
       expect(killedAt).toBeLessThan(20);
       const resumed = await train(fitOptions(out, opts));
