@@ -21,6 +21,8 @@ interface DemoOptions {
   doc?: string;
   serve: boolean;
   port: number;
+  /** Where a pair trained by `npm run experiment:care` is looked for (default: that experiment's folder). */
+  trainedPair?: { queryDir: string; docDir: string };
 }
 
 /** The corpus the demo's search page searches: doctors' answers to patients' questions. */
@@ -81,7 +83,7 @@ function demoModels(
   say: (line: string) => void,
 ): { queryDir: string; docDir: string } {
   if (o.query && o.doc) return { queryDir: o.query, docDir: o.doc };
-  const trained = trainedCarePair(FULL.name);
+  const trained = o.trainedPair ?? trainedCarePair(FULL.name);
   if (existsSync(join(trained.queryDir, "config.json")) && existsSync(join(trained.docDir, "config.json"))) {
     say(`using the CARE pair trained by npm run experiment:care (${trained.queryDir}, ${trained.docDir})`);
     return trained;
