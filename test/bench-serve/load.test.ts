@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedLoop } from "../../scripts/bench/load.js";
 
-/** Answers after 5 ms with the body's number as took_ms; every third request gets a 429. */
+/** Answers after 5 ms with took_ms 1 and timing.encode_ms 0.5; every third request gets a 429. */
 let server: Server;
 let url: string;
 const seen: number[] = [];
@@ -16,7 +16,7 @@ beforeAll(async () => {
       seen.push(n);
       setTimeout(() => {
         res.writeHead(n % 3 === 2 ? 429 : 200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ took_ms: n % 3 === 2 ? undefined : 1 }));
+        res.end(JSON.stringify(n % 3 === 2 ? { error: "busy" } : { took_ms: 1, timing: { encode_ms: 0.5 } }));
       }, 5);
     });
   });
@@ -39,6 +39,8 @@ describe("closedLoop", () => {
     expect(seen.length).toBeLessThanOrEqual(400);
     expect(r.latency!.p50_ms).toBeGreaterThanOrEqual(5);
     expect(r.server!.p50_ms).toBe(1);
+    expect(r.encode!.p50_ms).toBe(0.5);
+    expect(r.encode!.n).toBe(r.requests);
     expect(r.qps).toBeCloseTo(r.requests / 0.5, -2);
   });
 

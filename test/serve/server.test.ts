@@ -54,6 +54,9 @@ describe("POST /search", () => {
     });
     expect(body.hits[0].score).toBeGreaterThan(body.hits[1].score);
     expect(body.took_ms).toBeGreaterThan(0);
+    expect(body.timing.encode_ms).toBeGreaterThan(0);
+    expect(body.timing.search_ms).toBeGreaterThan(0);
+    expect(body.timing.encode_ms + body.timing.search_ms).toBeCloseTo(body.took_ms, 6);
     expect(body.terms).toEqual(expect.arrayContaining(["糖尿病", "西瓜"]));
     expect(body.terms).not.toContain("吗");
   });
