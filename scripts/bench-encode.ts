@@ -43,7 +43,7 @@ import {
   markdownPage,
   type Outcome,
 } from "./bench/encode-report.js";
-import type { GemmCeiling } from "./bench/gemm-ceiling.js";
+import type { GemmCeiling, ProductTiming } from "./bench/gemm-ceiling.js";
 
 const args = process.argv.slice(2);
 const KNOWN = new Set(["quick", "skip-4b", "resume", "threads", "queries", "out", "doc"]);
@@ -269,13 +269,17 @@ for (const [i, plan] of plans.entries()) {
 const loadEnd = loadavg();
 
 /**
- * The bert-base 16-token target against the machine's own matrix-product rate (gemm-ceiling.ts), run
+ * The bert-base 16-token targets against the machine's own matrix-product rates (gemm-ceiling.ts), run
  * when this run measured the bert-base fp32 probe.
  */
 async function ceilingLines(): Promise<string[]> {
-  const fp32 = outcomes.find((o) => o.id === "bert-base/onnx-fp32");
-  const probe = fp32 && isResult(fp32) ? fp32.probe : null;
-  if (!probe) return [];
+  const probeOf = (id: string) => {
+    const o = outcomes.find((x) => x.id === id);
+    return o && isResult(o) ? o.probe : null;
+  };
+  const fp32 = probeOf("bert-base/onnx-fp32");
+  const int8 = probeOf("bert-base/onnx-int8");
+  if (!fp32) return [];
   const file = join(parts, "gemm-ceiling.json");
   const failed = await runScript("scripts/bench/gemm-ceiling.ts", [String(threads), file]);
   if (failed) return [`matrix-product ceiling not measured: ${failed}`];
@@ -287,9 +291,24 @@ async function ceilingLines(): Promise<string[]> {
   const last = 2 * (16 * 2 * h * h + 1 * (2 * h * h + 2 * h * 4 * h));
   const gflop = (11 * full + last) / 1e9;
   const needed = gflop / 0.02;
+  const rate = (t: ProductTiming) =>
+    `p50 ${t.latency.p50_ms.toFixed(1)} ms for ${t.gflop.toFixed(2)} G${t.precision === "int8" ? "OP" : "FLOP"} = ` +
+    `${t.gflop_per_s.toFixed(0)} G${t.precision === "int8" ? "OP" : "FLOP"}/s`;
   return [
-    `matrix products alone (12 bert-base layers at 16 rows, fp32, ${c.threads} threads): p50 ${c.latency.p50_ms.toFixed(1)} ms for ${c.gflop.toFixed(2)} GFLOP = ${c.gflop_per_s.toFixed(0)} GFLOP/s`,
-    `bert-base fp32 16-token forward: ${gflop.toFixed(2)} GFLOP of matrix products in p50 ${probe.p50_ms.toFixed(1)} ms = ${((gflop / probe.p50_ms) * 1000).toFixed(0)} GFLOP/s; the 20 ms target needs ${needed.toFixed(0)} GFLOP/s, ${(needed / c.gflop_per_s).toFixed(2)}x the matrix-product rate measured here`,
+    `matrix products alone, 12 bert-base layers, ${c.threads} threads: fp32 at 16 rows ${rate(c.fp32_16)}; ` +
+      `fp32 at 256 rows ${rate(c.fp32_256)}; int8 at 16 rows (DynamicQuantizeMatMul) ${rate(c.int8_16)}`,
+    `bert-base fp32 16-token forward: ${gflop.toFixed(2)} GFLOP of matrix products in p50 ${fp32.p50_ms.toFixed(1)} ms = ` +
+      `${((gflop / fp32.p50_ms) * 1000).toFixed(0)} GFLOP/s; the 20 ms target needs ${needed.toFixed(0)} GFLOP/s, ` +
+      `${(needed / c.fp32_16.gflop_per_s).toFixed(2)}x the 16-row rate measured here and ` +
+      `${(needed / c.fp32_256.gflop_per_s).toFixed(2)}x the large-shape rate`,
+    ...(int8
+      ? [
+          `bert-base int8 16-token forward: p50 ${int8.p50_ms.toFixed(1)} ms, of which its matrix products alone take ` +
+            `${c.int8_16.latency.p50_ms.toFixed(1)} ms; the 12 ms target leaves ` +
+            `${(12 - c.int8_16.latency.p50_ms).toFixed(1)} ms for everything else (here: ` +
+            `${(int8.p50_ms - c.int8_16.latency.p50_ms).toFixed(1)} ms)`,
+        ]
+      : []),
   ];
 }
 const ceiling = await ceilingLines();
@@ -338,6 +357,13 @@ const notes = [
     : []),
   `A load average well above ${cpu.length} (the core count) means other processes shared the cores and ` +
     "the timings are inflated.",
+  "Measured (UTC): " +
+    outcomes
+      .filter(isResult)
+      .map((o) => `${o.id} ${o.measured_at.slice(11, 16)}`)
+      .join(", ") +
+    ". This machine's speed drifts from hour to hour (the same fp32 16-token call has measured 22–31 ms on " +
+    "different hours of one day), so compare rows measured close together.",
 ];
 const command = `npm run bench:encode${args.length ? ` -- ${args.join(" ")}` : ""}`;
 const date = new Date().toISOString();

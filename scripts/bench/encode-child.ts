@@ -166,6 +166,7 @@ async function run(c: EncodeConfig, resultFile: string): Promise<void> {
     docs: docs.throughput,
     rss_mb: { before_load: mb(beforeLoad), after_load: mb(afterLoad), peak: mb(peak) },
     loadavg: { start, end: loadavg() },
+    measured_at: new Date().toISOString(),
     vectors: { dim: queryRows[0].length, queries: packRows(queryRows), docs: packRows(docs.firstBatch) },
   };
   writeFileAtomic(resultFile, JSON.stringify(result) + "\n");

@@ -1,7 +1,7 @@
 /** What the `bench:encode` parent hands each measuring child process, and what the child hands back. */
 
 /** Bumped when ConfigResult changes, so that --resume never reuses a result of another layout. */
-export const RESULT_VERSION = 2;
+export const RESULT_VERSION = 3;
 import type { TinyShape } from "../../src/models/make-tiny.js";
 import type { LatencySummary } from "./stats.js";
 
@@ -69,6 +69,8 @@ export interface ConfigResult {
   docs: DocThroughput;
   rss_mb: { before_load: number; after_load: number; peak: number };
   loadavg: { start: number[]; end: number[] };
+  /** When the configuration finished (ISO time): the machine's speed drifts by the hour. */
+  measured_at: string;
   /** Embeddings of the timed queries and of the first document batch, base64 float32 rows, for agreement. */
   vectors: { dim: number; queries: string; docs: string };
 }

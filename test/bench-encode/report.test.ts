@@ -51,6 +51,7 @@ function result(
     },
     rss_mb: { before_load: 80, after_load: 500, peak: 600 },
     loadavg: { start: [1, 1, 1], end: [1, 1, 1] },
+    measured_at: "2026-11-30T09:00:00.000Z",
     vectors: { dim: rows[0].length, queries: packRows(rows), docs: packRows(rows) },
   };
 }
