@@ -291,7 +291,8 @@ if (doc)
       `- Machine: ${cpus()[0]?.model ?? "unknown"} × ${cpus().length}, Node ${process.version}; load average at the end ` +
         `${loadEnd.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min; the benchmark itself keeps it near 2).`,
       `- Index: ${docs} random unit vectors per setup (32 latent dimensions plus noise), f32 HNSW M=16, ` +
-        "ef_search 128; documents in SQLite. Query encoders: make-tiny checkpoints of the real shapes (random " +
+        "ef_search 128 (recall@10 0.954 against exact search on a 100k index built the same way: docs/store.md); " +
+        "documents in SQLite. Query encoders: make-tiny checkpoints of the real shapes (random " +
         "weights), fp32, 2 ONNX Runtime threads in the server's worker thread, no instruction.",
       `- Load: closed loop (\`scripts/bench/load.ts\`), ${seconds} s a level, keep-alive connections on ` +
         "loopback (node:http), `top_k` 10; client and server on the same 2 cores. Server p50 is the server's own " +
