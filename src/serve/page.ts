@@ -71,7 +71,8 @@ form.addEventListener("submit", async (ev) => {
     if (!res.ok) throw new Error(body.error ? body.error.message : res.statusText);
     const roundTrip = performance.now() - t0;
     status.innerHTML = body.hits.length + " results · server <span id=\\"took\\">" + body.took_ms.toFixed(1) +
-      " ms</span> · round trip " + roundTrip.toFixed(1) + " ms";
+      " ms</span> (encoder " + body.timing.encode_ms.toFixed(1) + " ms, index " + body.timing.search_ms.toFixed(1) +
+      " ms) · round trip " + roundTrip.toFixed(1) + " ms";
     list.innerHTML = body.hits.map((h) =>
       '<li><div class="title">' + highlight(h.title || h.id, body.terms) + "</div>" +
       '<div class="text">' + highlight(h.text, body.terms) + "</div>" +
