@@ -183,13 +183,15 @@ function searchBody(text: (i: number) => string): (i: number) => string {
   return (i) => JSON.stringify({ query: text(i), top_k: 10 });
 }
 
+const fmt = (x: number | undefined, digits = 1) =>
+  x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+
 async function measure(url: string, queries: string, body: (i: number) => string, c: number): Promise<Row> {
   const row = { queries, ...(await closedLoop({ url: `${url}/search`, body, concurrency: c, seconds })) };
-  const f = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(1));
   process.stderr.write(
-    `  ${queries}, c=${c}: p50 ${f(row.latency?.p50_ms)} ms, p99 ${f(row.latency?.p99_ms)} ms, ` +
+    `  ${queries}, c=${c}: p50 ${fmt(row.latency?.p50_ms)} ms, p99 ${fmt(row.latency?.p99_ms)} ms, ` +
       `${row.qps.toFixed(1)} QPS (${row.requests} answered, ${row.errors} errors, ${row.non_2xx} non-2xx; ` +
-      `server p50 ${f(row.server?.p50_ms)} ms, of which encoding ${f(row.encode?.p50_ms)} ms)\n`,
+      `server p50 ${fmt(row.server?.p50_ms)} ms, of which encoding ${fmt(row.encode?.p50_ms)} ms)\n`,
   );
   return row;
 }
@@ -243,10 +245,12 @@ const ratio = CONCURRENCY.map((c) => ({
 const probeRow = asym.rows[0];
 const probe = probeRow.latency?.p50_ms ?? NaN;
 /** The probe's p50 split by where it went (medians do not add up exactly; this is a guide). */
+const server = probeRow.server?.p50_ms ?? NaN;
+const encoder = probeRow.encode?.p50_ms ?? NaN;
 const split = {
-  encoder_ms: probeRow.encode?.p50_ms ?? NaN,
-  rest_of_server_ms: (probeRow.server?.p50_ms ?? NaN) - (probeRow.encode?.p50_ms ?? NaN),
-  http_and_client_ms: probe - (probeRow.server?.p50_ms ?? NaN),
+  encoder_ms: encoder,
+  rest_of_server_ms: server - encoder,
+  http_and_client_ms: probe - server,
 };
 /** The issue's target: asymmetric /search p50 at one client, 16-token query. */
 const TARGET_MS = 30;
@@ -278,8 +282,6 @@ writeFileAtomic(
   ) + "\n",
 );
 const loadEnd = loadavg();
-const fmt = (x: number | undefined, digits = 1) =>
-  x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
 if (doc)
   writeFileAtomic(
     doc,
