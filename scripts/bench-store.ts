@@ -8,10 +8,10 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { normalize, type Doc, type Embedder } from "../src/embed/embedder.js";
-import { buildIndex } from "../src/index/build.js";
-import { readManifest, type Quantization } from "../src/index/manifest.js";
-import { openIndex } from "../src/index/open.js";
-import { recallAtK } from "../src/index/recall.js";
+import { buildIndex } from "../src/store/build.js";
+import { readManifest, type Quantization } from "../src/store/manifest.js";
+import { openIndex } from "../src/store/open.js";
+import { recallAtK } from "../src/store/recall.js";
 
 const args = process.argv.slice(2);
 const value = (name: string, def: string) => {

@@ -16,7 +16,7 @@ export { loadBenchModel, type LoadBenchModelOptions } from "./bench/load-model.j
 export { buildLeaderboard, collectResults, type Leaderboard } from "./bench/report/leaderboard.js";
 export { leaderboardMarkdown } from "./bench/report/markdown.js";
 export { leaderboardHtml, leaderboardSvg } from "./bench/report/html.js";
-export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./index/exact.js";
+export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./store/exact.js";
 export { CareError } from "./util/errors.js";
 export {
   buildSuite,
@@ -128,16 +128,16 @@ export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCar
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";
-export { buildIndex, type BuildIndexOptions, type BuildReport } from "./index/build.js";
+export { buildIndex, type BuildIndexOptions, type BuildReport } from "./store/build.js";
 export {
   openIndex,
   type OpenIndexOptions,
   type SearchHit,
   type SearchMode,
   type VectorIndex,
-} from "./index/open.js";
-export { readManifest, type IndexManifest, type ModelIdentity, type Quantization } from "./index/manifest.js";
-export { recallAtK } from "./index/recall.js";
+} from "./store/open.js";
+export { readManifest, type IndexManifest, type ModelIdentity, type Quantization } from "./store/manifest.js";
+export { recallAtK } from "./store/recall.js";
 export { createServer, type CareServer, type ServerOptions } from "./serve/server.js";
 export { GgufEmbedder, type GgufEmbedderOptions } from "./embed/gguf.js";
 export { convertToGguf, type ConvertResult, type HfCheckpoint } from "./gguf/convert.js";

@@ -1,5 +1,5 @@
 import type { Doc, Embedder, TaskHint } from "../embed/embedder.js";
-import { exactTopK, type PackedRows } from "../index/exact.js";
+import { exactTopK, type PackedRows } from "../store/exact.js";
 import type { Progress } from "../util/progress.js";
 import type { BenchModel } from "./model.js";
 import type { Query } from "./task.js";

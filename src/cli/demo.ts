@@ -10,7 +10,7 @@ import { checkSuiteSources } from "../data/suite.js";
 import { FULL, trainedCarePair } from "../care/experiment/config.js";
 import { CareEmbedder } from "../embed/care.js";
 import { createBm25Model } from "../lexical/bm25.js";
-import { buildIndex } from "../index/build.js";
+import { buildIndex } from "../store/build.js";
 import { makeTiny } from "../models/make-tiny.js";
 import { createServer } from "../serve/server.js";
 

@@ -3,8 +3,8 @@ import { positiveInt, positiveNumber } from "./args.js";
 import type { Embedder } from "../embed/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
-import { buildIndex } from "../index/build.js";
-import { QUANTIZATIONS, type Quantization } from "../index/manifest.js";
+import { buildIndex } from "../store/build.js";
+import { QUANTIZATIONS, type Quantization } from "../store/manifest.js";
 import { CareError } from "../util/errors.js";
 
 interface IndexOptions {

@@ -1,6 +1,6 @@
 import type { Hit } from "../bench/model.js";
 import { docText, type Doc } from "../embed/embedder.js";
-import { TopK } from "../index/top-k.js";
+import { TopK } from "../store/top-k.js";
 import type { Progress } from "../util/progress.js";
 import { BM25_DEFAULTS, Bm25Scorer, type Bm25Params } from "./bm25-scorer.js";
 import { InvertedIndex } from "./inverted-index.js";

@@ -2,7 +2,7 @@ import type { Hit } from "../bench/model.js";
 import type { Doc, Embedder, TaskHint } from "../embed/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec } from "../embed/spec.js";
-import { exactTopK, type PackedRows } from "../index/exact.js";
+import { exactTopK, type PackedRows } from "../store/exact.js";
 import { Bm25Search } from "../lexical/bm25-search.js";
 import { Progress } from "../util/progress.js";
 

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Embedder, TaskHint } from "../embed/embedder.js";
-import type { EncoderInfo } from "../index/manifest.js";
+import type { EncoderInfo } from "../store/manifest.js";
 import { CareError } from "../util/errors.js";
 import type { EncoderIdentity, Side, WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Embedder, TaskHint } from "../embed/embedder.js";
-import { checkQueryEncoder } from "../index/manifest.js";
-import { openIndex, type OpenIndexOptions, type VectorIndex } from "../index/open.js";
+import { checkQueryEncoder } from "../store/manifest.js";
+import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
 import { EncodeQueue, QueueFull } from "./encode-queue.js";
 import {
   EncoderUnavailable,

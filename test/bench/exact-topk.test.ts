@@ -3,7 +3,7 @@ import { compareHits } from "../../src/bench/metrics/order.js";
 import type { Hit } from "../../src/bench/model.js";
 import { Prng } from "../../src/bench/cluster/prng.js";
 import { normalize } from "../../src/embed/embedder.js";
-import { exactTopK, packRows } from "../../src/index/exact.js";
+import { exactTopK, packRows } from "../../src/store/exact.js";
 
 function randomRows(n: number, dim: number, rng: Prng, levels?: number): Float32Array[] {
   return Array.from({ length: n }, () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { CareEmbedder } from "../../src/embed/care.js";
-import { buildIndex } from "../../src/index/build.js";
+import { buildIndex } from "../../src/store/build.js";
 import { createServer } from "../../src/serve/server.js";
 import { tinyPair } from "./tiny.js";
 import { toJsonl, toySet } from "./toy.js";

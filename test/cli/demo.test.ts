@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDemo } from "../../src/cli/demo.js";
-import { openIndex } from "../../src/index/open.js";
+import { openIndex } from "../../src/store/open.js";
 import { DATA } from "../data/paths.js";
 
 describe("care demo (the README's main job), without serving", () => {

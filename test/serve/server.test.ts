@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../src/index/build.js";
+import { buildIndex } from "../../src/store/build.js";
 import { createServer, type CareServer } from "../../src/serve/server.js";
-import { FixtureHashEmbedder } from "../index/fixture-embedders.js";
+import { FixtureHashEmbedder } from "../store/fixture-embedders.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-serve-"));
 const DOCS = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TopK } from "../../src/index/top-k.js";
+import { TopK } from "../../src/store/top-k.js";
 
 describe("TopK", () => {
   it("keeps what a full sort keeps, ties ordered by id descending", () => {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../src/index/build.js";
-import type { Quantization } from "../../src/index/manifest.js";
-import { openIndex } from "../../src/index/open.js";
-import { recallAtK } from "../../src/index/recall.js";
+import { buildIndex } from "../../src/store/build.js";
+import type { Quantization } from "../../src/store/manifest.js";
+import { openIndex } from "../../src/store/open.js";
+import { recallAtK } from "../../src/store/recall.js";
 import { FixtureTableEmbedder, latentVectors } from "./fixture-embedders.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-recall-"));

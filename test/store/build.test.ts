@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../src/index/build.js";
-import { checkQueryEncoder, readManifest } from "../../src/index/manifest.js";
-import { openIndex } from "../../src/index/open.js";
+import { buildIndex } from "../../src/store/build.js";
+import { checkQueryEncoder, readManifest } from "../../src/store/manifest.js";
+import { openIndex } from "../../src/store/open.js";
 import { FixtureHashEmbedder } from "./fixture-embedders.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-index-"));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadEmbedder } from "../../src/embed/load.js";
-import { openIndex } from "../../src/index/open.js";
+import { openIndex } from "../../src/store/open.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-kill-"));
