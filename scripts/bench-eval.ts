@@ -6,14 +6,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { findTasks } from "../src/bench/load-task.js";
+import { findTasks } from "../src/tasks/load.js";
 import { loadBenchModel } from "../src/bench/load-model.js";
 import { formatScore } from "../src/bench/report/leaderboard.js";
 import { runBench } from "../src/bench/run.js";
 import { reportError } from "../src/cli/main.js";
 import { buildSuite, formatSuiteSummary } from "../src/data/build-suite.js";
 import { writeFileAtomic } from "../src/util/atomic.js";
-import { CareError } from "../src/util/errors.js";
+import { CareError } from "../src/core/errors.js";
 
 const RESULTS = "results";
 const SUITE = join(RESULTS, "suite");

@@ -7,7 +7,9 @@
  */
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { normalize, type Doc, type Embedder } from "../src/embed/embedder.js";
+import { normalize } from "../src/util/vector.js";
+import { type Doc } from "../src/core/doc.js";
+import { type Embedder } from "../src/core/embedder.js";
 import { buildIndex } from "../src/store/build.js";
 import { readManifest, type Quantization } from "../src/store/manifest.js";
 import { openIndex } from "../src/store/open.js";

@@ -1,10 +1,12 @@
 /** The typed library API of care. */
-export type { Doc, Embedder, TaskHint } from "./embed/embedder.js";
-export { docText, normalize } from "./embed/embedder.js";
-export { parseSpec, formatSpec, SPEC_GRAMMAR, type ModelSpec } from "./embed/spec.js";
-export type * from "./bench/task.js";
-export type { BenchModel, Hit } from "./bench/model.js";
-export { loadTask, loadTaskMeta, findTasks, type LoadTaskOptions } from "./bench/load-task.js";
+export type { Doc } from "./core/doc.js";
+export type { Embedder, TaskHint } from "./core/embedder.js";
+export { docText } from "./core/doc.js";
+export { normalize } from "./util/vector.js";
+export { parseSpec, formatSpec, SPEC_GRAMMAR, type ModelSpec } from "./core/spec.js";
+export type * from "./core/task.js";
+export type { BenchModel, Hit } from "./core/bench-model.js";
+export { loadTask, loadTaskMeta, findTasks, type LoadTaskOptions } from "./tasks/load.js";
 export * from "./bench/metrics/index.js";
 export { miniBatchKMeans, type KMeansResult, type MiniBatchKMeansOptions } from "./bench/cluster/kmeans.js";
 export { evaluateTask, type Evaluation } from "./bench/evaluators/index.js";
@@ -17,7 +19,7 @@ export { buildLeaderboard, collectResults, type Leaderboard } from "./bench/repo
 export { leaderboardMarkdown } from "./bench/report/markdown.js";
 export { leaderboardHtml, leaderboardSvg } from "./bench/report/html.js";
 export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./store/exact.js";
-export { CareError } from "./util/errors.js";
+export { CareError } from "./core/errors.js";
 export {
   buildSuite,
   formatSuiteSummary,
@@ -124,7 +126,7 @@ export {
   type TinyFamily,
   type TinyShape,
 } from "./models/make-tiny.js";
-export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCard } from "./embed/card.js";
+export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCard } from "./models/card.js";
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";
@@ -204,7 +206,7 @@ export {
   type BuildTrainOptions,
   type TrainSummary,
   type TrainSourceCounts,
-} from "./data/build-train.js";
+} from "./mine/build-train.js";
 export { CARE_DEFAULTS } from "./care/defaults.js";
 export { trainStage1, docSpec, type Stage1Options } from "./care/stage1.js";
 export { trainStage2, type Stage2Options, type ContrastiveOptions } from "./care/stage2.js";

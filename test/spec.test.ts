@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSpec, formatSpec } from "../src/embed/spec.js";
+import { parseSpec, formatSpec } from "../src/core/spec.js";
 
 describe("model spec strings", () => {
   it("round-trips every kind", () => {

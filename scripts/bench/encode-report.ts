@@ -3,8 +3,7 @@
  * (ours vs transformers.js, int8 vs fp32, GGUF vs ONNX, the 4B-over-BERT premise), the targets, a
  * console table and the Markdown page.
  */
-import type { ConfigResult } from "./encode-config.js";
-import { unpackRows } from "./encode-config.js";
+import { type ConfigResult, unpackRows } from "./encode-config.js";
 import { agreement, type Agreement } from "./stats.js";
 
 /** A configuration that did not finish: its id and why. */

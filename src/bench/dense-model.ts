@@ -1,8 +1,9 @@
-import type { Doc, Embedder, TaskHint } from "../embed/embedder.js";
+import type { Doc } from "../core/doc.js";
+import type { Embedder, TaskHint } from "../core/embedder.js";
 import { exactTopK, type PackedRows } from "../store/exact.js";
 import type { Progress } from "../util/progress.js";
-import type { BenchModel } from "./model.js";
-import type { Query } from "./task.js";
+import type { BenchModel } from "../core/bench-model.js";
+import type { Query } from "../core/task.js";
 
 export interface DenseModelOptions {
   /** Texts per encoder call. */

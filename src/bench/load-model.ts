@@ -1,7 +1,7 @@
 import { loadEmbedder } from "../embed/load.js";
-import { parseSpec } from "../embed/spec.js";
+import { parseSpec } from "../core/spec.js";
 import { denseModel } from "./dense-model.js";
-import type { BenchModel } from "./model.js";
+import type { BenchModel } from "../core/bench-model.js";
 
 export interface LoadBenchModelOptions {
   /** Texts per encoder call for dense models. */

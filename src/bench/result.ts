@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CareError } from "../util/errors.js";
-import type { TaskType } from "./task.js";
+import { CareError } from "../core/errors.js";
+import type { TaskType } from "../core/task.js";
 
 /** One result file: one task evaluated with one model (MTEB's result, flattened). */
 export interface TaskResult {

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 import { evaluateTask, textsToProcess } from "./evaluators/index.js";
-import { loadTask, loadTaskMeta } from "./load-task.js";
-import type { BenchModel } from "./model.js";
+import { loadTask, loadTaskMeta } from "../tasks/load.js";
+import type { BenchModel } from "../core/bench-model.js";
 import { modelSlug, readResult, resultPath, type TaskResult } from "./result.js";
 import { formatRun, formatTrecQrels } from "./trec-files.js";
 

@@ -1,6 +1,6 @@
-import { CareError } from "../util/errors.js";
-import type { Hit } from "./model.js";
-import type { Qrels } from "./task.js";
+import { CareError } from "../core/errors.js";
+import type { Hit } from "../core/bench-model.js";
+import type { Qrels } from "../core/qrels.js";
 
 /**
  * A TREC run (`qid Q0 docid rank score tag`), one line per ranked document in the order given.

@@ -4,7 +4,7 @@
  */
 import { extname } from "node:path";
 import { DEFAULT_PROMPTS, RETRIEVAL_TYPE, readTrainRows } from "../mine/records.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl, readLines } from "../util/jsonl.js";
 
 export type Stage1Format = "jsonl" | "text";

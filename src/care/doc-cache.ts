@@ -18,9 +18,9 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Embedder } from "../embed/embedder.js";
+import type { Embedder } from "../core/embedder.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 
 const HASH_BYTES = 16;

@@ -5,14 +5,14 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { loadCard, writeCard, type ModelCard } from "../embed/card.js";
+import { loadCard, writeCard, type ModelCard } from "../models/card.js";
 import type { Graph } from "../graph/ir.js";
 import { buildEncoder, familyOf, type Family, type Pooling } from "../models/family.js";
 import { TextTokenizer } from "../tokenize/tokenizer.js";
 import { exportCheckpoint } from "../train/export.js";
 import type { FloatData, Param } from "../train/params.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { openCheckpoint, type CheckpointWeights } from "../weights/checkpoint.js";
 
 export interface OpenEncoderOptions {

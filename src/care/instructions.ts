@@ -1,5 +1,5 @@
-import type { ModelCard } from "../embed/card.js";
-import { CareError } from "../util/errors.js";
+import type { ModelCard } from "../models/card.js";
+import { CareError } from "../core/errors.js";
 import { CARE_DEFAULTS } from "./defaults.js";
 
 export interface InstructionOptions {

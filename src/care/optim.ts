@@ -2,7 +2,7 @@
  * The optimisation settings every CARE run shares, resolved against the recipe's defaults into the
  * training engine's options (schedule length, warm-up, AdamW, checkpoints).
  */
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { CARE_DEFAULTS, stepsFor, warmupSteps } from "./defaults.js";
 
 export interface OptimOptions {

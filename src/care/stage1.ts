@@ -7,14 +7,14 @@
  */
 import { join, resolve } from "node:path";
 import { loadEmbedder } from "../embed/load.js";
-import { normalize } from "../embed/embedder.js";
+import { normalize } from "../util/vector.js";
 import { Graph } from "../graph/ir.js";
 import type { Pooling } from "../models/family.js";
 import type { Tensor } from "../runtime/session.js";
 import { padBatch } from "../train/batch.js";
 import { importGraph } from "../train/params.js";
 import { train } from "../train/trainer.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readStage1Texts, type Stage1Format } from "./data.js";
 import { CARE_DEFAULTS } from "./defaults.js";
 import { embedDocuments } from "./doc-cache.js";

@@ -6,12 +6,12 @@
  * index was built with, and `care index` refuses to mix the two: the index must be rebuilt.
  */
 import { join, resolve } from "node:path";
-import { formatQuery } from "../embed/card.js";
+import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
 import type { Pooling } from "../models/family.js";
 import { importGraph, type LoraOptions } from "../train/params.js";
 import { train } from "../train/trainer.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readStage2Rows } from "./data.js";
 import { CARE_DEFAULTS } from "./defaults.js";
 import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";

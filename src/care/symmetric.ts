@@ -4,7 +4,7 @@
  * forward pass over the concatenated batch, every weight learning.
  */
 import { join, resolve } from "node:path";
-import { formatQuery } from "../embed/card.js";
+import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
 import { reshape, slice } from "../graph/ops.js";
 import type { Pooling } from "../models/family.js";

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { positiveInt } from "./args.js";
-import { findTasks } from "../bench/load-task.js";
+import { findTasks } from "../tasks/load.js";
 import { loadBenchModel } from "../bench/load-model.js";
 import { runBench } from "../bench/run.js";
 import { formatScore } from "../bench/report/leaderboard.js";
-import { SPEC_GRAMMAR } from "../embed/spec.js";
+import { SPEC_GRAMMAR } from "../core/spec.js";
 
 interface BenchOptions {
   model: string;

@@ -2,10 +2,10 @@ import { InvalidArgumentError, type Command } from "commander";
 import { port, positiveInt, score } from "./args.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findTasks, loadTask } from "../bench/load-task.js";
+import { findTasks, loadTask } from "../tasks/load.js";
 import { loadBenchModel } from "../bench/load-model.js";
-import { writeRankingTask, writeStsTask } from "../bench/task-writer.js";
-import type { Task } from "../bench/task.js";
+import { writeRankingTask, writeStsTask } from "../tasks/write.js";
+import type { Task } from "../core/task.js";
 import {
   buildRankingTask,
   buildStsTask,
@@ -17,7 +17,7 @@ import {
 import { pipelineExpertAgreement, type ExpertAgreement } from "../curate/expert-agreement.js";
 import { openJudges } from "../curate/judge.js";
 import { readJudgeConfigs } from "../curate/judge-config.js";
-import { AtomicJsonlWriter } from "../curate/jsonl-writer.js";
+import { AtomicJsonlWriter } from "../util/jsonl-writer.js";
 import { loadPairs, readPairs } from "../curate/pair.js";
 import { poolRankingTask, poolStsTask, type NamedRetriever, type PoolCounts } from "../curate/pool.js";
 import { writeCurationReport, type StatsFile } from "../curate/report.js";
@@ -35,9 +35,9 @@ import { countPending, runJudges } from "../curate/runner.js";
 import { curationStats } from "../curate/stats.js";
 import { JudgmentStore } from "../curate/store.js";
 import { byTask, collectVotes } from "../curate/votes.js";
-import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
+import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 
 /**

@@ -2,13 +2,13 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { port } from "./args.js";
-import { findTasks } from "../bench/load-task.js";
+import { findTasks } from "../tasks/load.js";
 import { runBench } from "../bench/run.js";
 import { writeLeaderboard } from "../bench/report/write.js";
 import { buildSuite } from "../data/build-suite.js";
 import { checkSuiteSources } from "../data/suite.js";
 import { FULL, trainedCarePair } from "../care/experiment/config.js";
-import { CareEmbedder } from "../embed/care.js";
+import { openCareEmbedder } from "../embed/load.js";
 import { createBm25Model } from "../lexical/bm25.js";
 import { buildIndex } from "../store/build.js";
 import { makeTiny } from "../models/make-tiny.js";
@@ -52,7 +52,7 @@ export async function runDemo(
   say(`report: ${html}\n        ${markdown}`);
 
   const { queryDir, docDir } = demoModels(o, work, say);
-  const encoder = await CareEmbedder.open(queryDir, docDir);
+  const encoder = await openCareEmbedder(queryDir, docDir);
   const index = join(work, "index");
   try {
     say(`indexing ${DEMO_CORPUS_TASK} with the document encoder (${docDir})`);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { convertToGguf } from "../gguf/convert.js";
 import { GGUF_OUT_TYPES, type GgufOutType } from "../gguf/tensor-type.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
 
 interface ConvertFlags {

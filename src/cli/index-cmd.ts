@@ -1,11 +1,11 @@
 import { Option, type Command } from "commander";
 import { positiveInt, positiveNumber } from "./args.js";
-import type { Embedder } from "../embed/embedder.js";
+import type { Embedder } from "../core/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
-import { parseSpec, SPEC_GRAMMAR } from "../embed/spec.js";
+import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
 import { buildIndex } from "../store/build.js";
 import { QUANTIZATIONS, type Quantization } from "../store/manifest.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 interface IndexOptions {
   doc: string;

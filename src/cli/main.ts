@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { registerCommands } from "./commands.js";
 
 /** The `care` command line. Each command lives in its own module under src/cli and registers itself. */

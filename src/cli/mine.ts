@@ -5,14 +5,14 @@ import { DEFAULT_THRESHOLDS } from "../curate/aggregate.js";
 import { openJudges } from "../curate/judge.js";
 import { readJudgeConfigs } from "../curate/judge-config.js";
 import { barChartSvg } from "../curate/svg.js";
-import { buildTrain, formatTrainSummary } from "../data/build-train.js";
-import { SPEC_GRAMMAR } from "../embed/spec.js";
+import { buildTrain, formatTrainSummary } from "../mine/build-train.js";
+import { SPEC_GRAMMAR } from "../core/spec.js";
 import { mineDiverse, type DiverseCounts } from "../mine/diverse.js";
 import { filterNegatives, type FalseNegativeAction } from "../mine/filter.js";
 import { histogramRows } from "../mine/histogram.js";
 import { mineNegatives } from "../mine/negatives.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 function cosine(v: string): number {
   const n = Number(v);

@@ -7,7 +7,7 @@ import {
   type TinyFamily,
   type TinyShape,
 } from "../models/make-tiny.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { WriteDtype } from "../weights/safetensors.js";
 
 interface MakeTinyFlags {

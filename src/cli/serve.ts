@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { nonNegativeInt, positiveInt } from "./args.js";
-import { SPEC_GRAMMAR } from "../embed/spec.js";
+import { SPEC_GRAMMAR } from "../core/spec.js";
 import { createServer } from "../serve/server.js";
 
 interface ServeOptions {

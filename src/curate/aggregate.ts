@@ -1,12 +1,12 @@
-import type { Doc } from "../embed/embedder.js";
+import type { Doc } from "../core/doc.js";
 import {
   DEFAULT_MAIN_SCORE,
-  type Qrels,
   type Query,
   type RankingData,
   type StsPair,
   type TaskMeta,
-} from "../bench/task.js";
+} from "../core/task.js";
+import { type Qrels } from "../core/qrels.js";
 import type { Pair } from "./pair.js";
 
 /**

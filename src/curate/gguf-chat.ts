@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { ChatHistoryItem, LlamaContextSequence, LlamaGrammar, LlamaModel } from "node-llama-cpp";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { ChatBackend, ChatReply } from "./chat.js";
 import type { GgufJudgeConfig } from "./judge-config.js";
 import { JUDGMENT_SCHEMA, type ChatMessage } from "./rubric.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /** Settings every judge shares. */
 interface JudgeCommon {

@@ -1,4 +1,4 @@
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { ChatRequestError, type ChatBackend, type ChatReply } from "./chat.js";
 import type { OpenAiJudgeConfig } from "./judge-config.js";
 import { Pacer, sleep } from "./pacer.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl, stringField } from "../util/jsonl.js";
 
 /**

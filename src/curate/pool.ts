@@ -1,6 +1,7 @@
-import { docText, type Doc, type TaskHint } from "../embed/embedder.js";
-import type { BenchModel } from "../bench/model.js";
-import type { Task } from "../bench/task.js";
+import { docText, type Doc } from "../core/doc.js";
+import { type TaskHint } from "../core/embedder.js";
+import type { BenchModel } from "../core/bench-model.js";
+import type { Task } from "../core/task.js";
 import { Progress } from "../util/progress.js";
 import { makePair, type Pair } from "./pair.js";
 

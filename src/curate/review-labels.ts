@@ -9,7 +9,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /** One expert label, as appended to labels.jsonl. A later label by the same reviewer replaces an earlier one. */
 export interface ReviewLabel {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonlAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl, stringField } from "../util/jsonl.js";
 import type { VotedPair } from "./aggregate.js";
 import type { Pair } from "./pair.js";

@@ -1,7 +1,7 @@
 import Fastify from "fastify";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { isScore, ReviewLabels, type ReviewLabel } from "./review-labels.js";
 import { reviewPageHtml } from "./review-page.js";
 import { LABELS_FILE, readReviewSample, type ReviewItem } from "./review-sample.js";

@@ -1,4 +1,4 @@
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { Progress } from "../util/progress.js";
 import { ChatRequestError } from "./chat.js";
 import type { Judge, JudgeInput } from "./judge.js";

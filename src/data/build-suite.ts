@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { writeClusteringTask, writeRankingTask, writeStsTask } from "../bench/task-writer.js";
+import { writeClusteringTask, writeRankingTask, writeStsTask } from "../tasks/write.js";
 import { assembleSuite } from "./suite.js";
 import type { SuiteTask } from "./suite-task.js";
 

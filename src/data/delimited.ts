@@ -1,4 +1,4 @@
-import { CareError, type SkipLog } from "../util/errors.js";
+import { CareError, type SkipLog } from "../core/errors.js";
 import { readLines } from "../util/jsonl.js";
 
 /** One record of a delimited file, with the physical line it starts on (1-based). */

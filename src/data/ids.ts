@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /**
  * A stable id for a text: a prefix and the first 64 bits of its SHA-1 in hex. The same text gets the

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /** An element of a top-level JSON array: its value, or why it could not be parsed; and its start line. */
 export type ArrayElement = { line: number; value: unknown } | { line: number; error: string };

@@ -1,4 +1,4 @@
-import type { Task } from "../bench/task.js";
+import type { Task } from "../core/task.js";
 
 /** A task of the suite held in memory before it is written: the shape of a loaded Task, minus its folder. */
 export type SuiteTask = Task extends infer T ? (T extends unknown ? Omit<T, "dir"> : never) : never;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CareError, SkipLog } from "../util/errors.js";
+import { CareError, SkipLog } from "../core/errors.js";
 import { TextSet } from "./splits.js";
 import type { SourceTasks, SuiteTask } from "./suite-task.js";
 import { cmedirTasks } from "./tasks/cmedir.js";

@@ -1,10 +1,8 @@
-import { CareError } from "../util/errors.js";
-import { normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
-import { HfEmbedder, type HfOptions } from "./hf.js";
-import { parseSpec } from "./spec.js";
-
-/** Spec schemes a CARE document side may use instead of a plain checkpoint folder. */
-const DOC_SCHEMES = ["hf:", "gguf:", "openai:"];
+import { CareError } from "../core/errors.js";
+import { normalize } from "../util/vector.js";
+import { type Doc } from "../core/doc.js";
+import { type Embedder, type TaskHint } from "../core/embedder.js";
+import type { HfEmbedder } from "./hf.js";
 
 /**
  * The CARE asymmetric embedder (`care:<query-dir>,<doc-dir>`): queries through a small online encoder,
@@ -28,28 +26,6 @@ export class CareEmbedder implements Embedder {
     }
     this.dim = query.dim;
     this.name = `care:${query.dir},${document.name.startsWith("hf:") ? document.name.slice(3) : document.name}`;
-  }
-
-  static async open(queryDir: string, docSide: string, hf: HfOptions = {}): Promise<CareEmbedder> {
-    const query = await HfEmbedder.open(queryDir, hf);
-    try {
-      const isSpec = DOC_SCHEMES.some((s) => docSide.startsWith(s));
-      let document: Embedder;
-      if (!isSpec) document = await HfEmbedder.open(docSide, { ...hf, dim: undefined });
-      else {
-        const { loadEmbedder } = await import("./load.js");
-        document = await loadEmbedder(parseSpec(docSide), { threads: hf.threads });
-      }
-      try {
-        return new CareEmbedder(query, document);
-      } catch (e) {
-        await document.close?.();
-        throw e;
-      }
-    } catch (e) {
-      await query.close();
-      throw e;
-    }
   }
 
   encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {

@@ -4,9 +4,11 @@ import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama
 import { GGUF_CARD_KEY } from "../gguf/format.js";
 import { readGgufHeader, type GgufHeader } from "../gguf/reader.js";
 import { END_OF_TEXT } from "../gguf/vocab.js";
-import { CareError } from "../util/errors.js";
-import { defaultCard, formatQuery, outputDim, parseCard, type ModelCard } from "./card.js";
-import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+import { CareError } from "../core/errors.js";
+import { defaultCard, formatQuery, outputDim, parseCard, type ModelCard } from "../models/card.js";
+import { docText, type Doc } from "../core/doc.js";
+import { normalize } from "../util/vector.js";
+import { type Embedder, type TaskHint } from "../core/embedder.js";
 
 export interface GgufEmbedderOptions {
   /** CPU threads for the whole pool; default: the machine's math cores. */

@@ -7,8 +7,10 @@ import { buildEncoder, familyOf, type Family } from "../models/family.js";
 import { Session } from "../runtime/session.js";
 import { padBatch, TextTokenizer } from "../tokenize/tokenizer.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
-import { loadCard, formatQuery, outputDim, type ModelCard } from "./card.js";
-import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+import { loadCard, formatQuery, outputDim, type ModelCard } from "../models/card.js";
+import { docText, type Doc } from "../core/doc.js";
+import { normalize } from "../util/vector.js";
+import { type Embedder, type TaskHint } from "../core/embedder.js";
 
 export interface HfOptions {
   /** Intra-op threads for ONNX Runtime (default 2). */

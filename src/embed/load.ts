@@ -1,6 +1,8 @@
-import { CareError } from "../util/errors.js";
-import type { Embedder } from "./embedder.js";
-import { parseSpec, type ModelSpec } from "./spec.js";
+import { CareError } from "../core/errors.js";
+import type { Embedder } from "../core/embedder.js";
+import { parseSpec, type ModelSpec } from "../core/spec.js";
+import type { CareEmbedder } from "./care.js";
+import type { HfOptions } from "./hf.js";
 
 export interface LoadOptions {
   /** Threads for in-process backends. */
@@ -18,12 +20,8 @@ export async function loadEmbedder(spec: string | ModelSpec, options: LoadOption
       const { HfEmbedder } = await import("./hf.js");
       return HfEmbedder.open(parsed.dir, { threads: options.threads });
     }
-    case "care": {
-      const { CareEmbedder } = await import("./care.js");
-      return CareEmbedder.open(parsed.queryDir, parsed.docDir, {
-        threads: options.threads,
-      });
-    }
+    case "care":
+      return openCareEmbedder(parsed.queryDir, parsed.docDir, { threads: options.threads });
     case "gguf": {
       const { GgufEmbedder } = await import("./gguf.js");
       return GgufEmbedder.open(parsed.file, { threads: options.threads });
@@ -34,5 +32,36 @@ export async function loadEmbedder(spec: string | ModelSpec, options: LoadOption
     }
     default:
       throw new CareError(`model kind "${parsed.kind}" is not a dense embedder`);
+  }
+}
+
+/** Spec schemes a CARE document side may use instead of a plain checkpoint folder. */
+const DOC_SCHEMES = ["hf:", "gguf:", "openai:"];
+
+/**
+ * Opens a CARE pair: the query side is always a checkpoint folder; the document side is a folder or any
+ * dense spec (`gguf:<file>`, `openai:...`). Whatever opened is closed again if the pair is refused.
+ */
+export async function openCareEmbedder(
+  queryDir: string,
+  docSide: string,
+  hf: HfOptions = {},
+): Promise<CareEmbedder> {
+  const { HfEmbedder } = await import("./hf.js");
+  const { CareEmbedder } = await import("./care.js");
+  const query = await HfEmbedder.open(queryDir, hf);
+  try {
+    const document = DOC_SCHEMES.some((s) => docSide.startsWith(s))
+      ? await loadEmbedder(parseSpec(docSide), { threads: hf.threads })
+      : await HfEmbedder.open(docSide, { ...hf, dim: undefined });
+    try {
+      return new CareEmbedder(query, document);
+    } catch (e) {
+      await document.close?.();
+      throw e;
+    }
+  } catch (e) {
+    await query.close();
+    throw e;
   }
 }

@@ -1,6 +1,8 @@
-import { CareError } from "../util/errors.js";
-import { fillQueryTemplate, QWEN_QUERY_TEMPLATE } from "./card.js";
-import { docText, normalize, type Doc, type Embedder, type TaskHint } from "./embedder.js";
+import { CareError } from "../core/errors.js";
+import { fillQueryTemplate, QWEN_QUERY_TEMPLATE } from "../models/card.js";
+import { docText, type Doc } from "../core/doc.js";
+import { normalize } from "../util/vector.js";
+import { type Embedder, type TaskHint } from "../core/embedder.js";
 
 export interface OpenAIEmbedderOptions {
   /** Server root or API base, e.g. http://localhost:8000/v1 (see embeddingsUrl). */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { loadCard } from "../embed/card.js";
-import { CareError } from "../util/errors.js";
+import { loadCard } from "../models/card.js";
+import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 import type { TensorSource } from "../weights/source.js";

@@ -1,4 +1,4 @@
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { PoolingType } from "./format.js";
 import type { GgufMetadata } from "./metadata.js";
 

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgmlType, GgufValueType } from "./format.js";
 import { tensorBytes } from "./tensor-type.js";
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { TokenType } from "./format.js";
 import type { GgufMetadata } from "./metadata.js";
 

@@ -1,5 +1,5 @@
-import type { Hit } from "../bench/model.js";
-import { docText, type Doc } from "../embed/embedder.js";
+import type { Hit } from "../core/bench-model.js";
+import { docText, type Doc } from "../core/doc.js";
 import { TopK } from "../store/top-k.js";
 import type { Progress } from "../util/progress.js";
 import { BM25_DEFAULTS, Bm25Scorer, type Bm25Params } from "./bm25-scorer.js";

@@ -1,6 +1,6 @@
-import type { BenchModel, Hit } from "../bench/model.js";
-import type { Query } from "../bench/task.js";
-import { docText, type Doc } from "../embed/embedder.js";
+import type { BenchModel, Hit } from "../core/bench-model.js";
+import type { Query } from "../core/task.js";
+import { docText, type Doc } from "../core/doc.js";
 import type { Progress } from "../util/progress.js";
 import { BM25_DEFAULTS, Bm25Scorer, type Bm25Params } from "./bm25-scorer.js";
 import { Bm25Search } from "./bm25-search.js";

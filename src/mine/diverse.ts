@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Embedder, TaskHint } from "../embed/embedder.js";
+import type { Embedder, TaskHint } from "../core/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl } from "../util/jsonl.js";
 import { Progress } from "../util/progress.js";
 import { emptyHistogram, histogramAdd, type Histogram } from "./histogram.js";

@@ -1,5 +1,5 @@
-import type { Hit } from "../bench/model.js";
-import { docText, type Doc } from "../embed/embedder.js";
+import type { Hit } from "../core/bench-model.js";
+import { docText, type Doc } from "../core/doc.js";
 import { overlapKey } from "../data/splits.js";
 import { Progress } from "../util/progress.js";
 import {

@@ -1,5 +1,5 @@
-import type { Doc } from "../embed/embedder.js";
-import { CareError } from "../util/errors.js";
+import type { Doc } from "../core/doc.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl } from "../util/jsonl.js";
 
 /**

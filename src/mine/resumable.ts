@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 interface Marker<C> {
   version: 1;

@@ -1,7 +1,8 @@
-import type { Hit } from "../bench/model.js";
-import type { Doc, Embedder, TaskHint } from "../embed/embedder.js";
+import type { Hit } from "../core/bench-model.js";
+import type { Doc } from "../core/doc.js";
+import type { Embedder, TaskHint } from "../core/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
-import { parseSpec } from "../embed/spec.js";
+import { parseSpec } from "../core/spec.js";
 import { exactTopK, type PackedRows } from "../store/exact.js";
 import { Bm25Search } from "../lexical/bm25-search.js";
 import { Progress } from "../util/progress.js";

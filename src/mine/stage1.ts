@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AtomicJsonlWriter } from "../curate/jsonl-writer.js";
+import { AtomicJsonlWriter } from "../util/jsonl-writer.js";
 import { overlapKey } from "../data/splits.js";
 import { readJsonl } from "../util/jsonl.js";
 import type { Stage1Row } from "./records.js";

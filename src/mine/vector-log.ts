@@ -9,7 +9,7 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /**
  * An append-only file of float32 vectors, fsynced per append, that a resumed job cuts back to the

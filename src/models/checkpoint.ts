@@ -6,7 +6,7 @@
 import type { Graph, TypedData, Value } from "../graph/ir.js";
 import { add, dynamicQuantizeMatMul, matmul } from "../graph/ops.js";
 import type { TensorSource } from "../weights/source.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 export type FloatDType = "float32" | "float64";
 

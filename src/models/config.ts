@@ -1,5 +1,5 @@
 /** Typed reads of Hugging Face config.json fields, with errors that name the file and field. */
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 export type Config = Record<string, unknown>;
 

@@ -6,7 +6,7 @@
  */
 import { Graph } from "../graph/ir.js";
 import type { TensorSource } from "../weights/source.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { bertFamily } from "./bert.js";
 import type { FamilyBody } from "./body.js";
 import { Checkpoint, type FloatDType } from "./checkpoint.js";

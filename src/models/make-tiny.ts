@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultCard, writeCard, type ModelCard } from "../embed/card.js";
+import { defaultCard, writeCard, type ModelCard } from "./card.js";
 import {
   BERT_SPECIALS,
   byteLevelBpeTokenizer,
@@ -9,7 +9,7 @@ import {
   wordPieceTokenizer,
 } from "../tokenize/build.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { Family } from "./family.js";
 import { Progress } from "../util/progress.js";
 import { writeSafetensors, type WriteDtype } from "../weights/safetensors.js";

@@ -7,7 +7,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { DType, TypedData } from "../graph/ir.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 export interface SessionOptions {
   /** Intra-op threads (default 2). */

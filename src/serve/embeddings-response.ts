@@ -1,4 +1,4 @@
-import { normalize } from "../embed/embedder.js";
+import { normalize } from "../util/vector.js";
 
 /**
  * Matryoshka truncation: the first `dimensions` components, renormalised to unit length (models

@@ -1,4 +1,4 @@
-import type { TaskHint } from "../embed/embedder.js";
+import type { TaskHint } from "../core/embedder.js";
 import type { EncodeBackend } from "./encoder-backend.js";
 import type { Side } from "./worker-protocol.js";
 

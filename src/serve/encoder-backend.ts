@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
-import type { Embedder, TaskHint } from "../embed/embedder.js";
+import type { Embedder, TaskHint } from "../core/embedder.js";
 import type { EncoderInfo } from "../store/manifest.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { EncoderIdentity, Side, WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
 
 const TS = import.meta.url.endsWith(".ts");

@@ -3,7 +3,7 @@
  * so encoding here keeps the server's event loop free to accept, validate and answer other requests.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Embedder } from "../embed/embedder.js";
+import type { Embedder } from "../core/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import type { WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
 

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
-import type { Embedder, TaskHint } from "../embed/embedder.js";
+import type { Embedder, TaskHint } from "../core/embedder.js";
 import { checkQueryEncoder } from "../store/manifest.js";
 import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
 import { EncodeQueue, QueueFull } from "./encode-queue.js";

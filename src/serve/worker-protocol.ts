@@ -1,4 +1,4 @@
-import type { TaskHint } from "../embed/embedder.js";
+import type { TaskHint } from "../core/embedder.js";
 
 /** Messages between the server and its encoder worker thread. */
 export interface WorkerSetup {

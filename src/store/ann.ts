@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import usearch from "usearch";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import type { IndexManifest } from "./manifest.js";
 
 const { Index, MetricKind, ScalarKind } = usearch;

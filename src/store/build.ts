@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
-import type { Doc, Embedder } from "../embed/embedder.js";
-import { CareError, SkipLog } from "../util/errors.js";
+import type { Doc } from "../core/doc.js";
+import type { Embedder } from "../core/embedder.js";
+import { CareError, SkipLog } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 import { AnnGraph } from "./ann.js";
 import { countLines, readCorpus, resolveCorpus } from "./corpus.js";

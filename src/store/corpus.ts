@@ -1,8 +1,9 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadTaskMeta } from "../bench/load-task.js";
-import type { Doc, TaskHint } from "../embed/embedder.js";
-import { CareError } from "../util/errors.js";
+import { loadTaskMeta } from "../tasks/load.js";
+import type { Doc } from "../core/doc.js";
+import type { TaskHint } from "../core/embedder.js";
+import { CareError } from "../core/errors.js";
 import { readJsonl, stringField } from "../util/jsonl.js";
 
 /** Where documents come from: a corpus JSONL file, and the task it belongs to when given a task folder. */

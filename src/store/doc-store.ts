@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import type { Doc } from "../embed/embedder.js";
-import { CareError } from "../util/errors.js";
+import type { Doc } from "../core/doc.js";
+import { CareError } from "../core/errors.js";
 
 export const DOCS_FILE = "docs.sqlite";
 

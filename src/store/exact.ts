@@ -1,4 +1,4 @@
-import type { Hit } from "../bench/model.js";
+import type { Hit } from "../core/bench-model.js";
 import { TopK } from "./top-k.js";
 
 /** Rows packed one after another: row i is data[i*dim .. (i+1)*dim). */

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Embedder } from "../embed/embedder.js";
+import type { Embedder } from "../core/embedder.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 export const MANIFEST_FILE = "index.json";
 /** 2: vectors moved out of the text table of docs.sqlite (version 1 kept them in one table). */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { AnnGraph } from "./ann.js";
 import { DocStore, type StoredDoc } from "./doc-store.js";
 import { exactTopK } from "./exact.js";

@@ -1,5 +1,5 @@
-import { compareIds } from "../bench/metrics/order.js";
-import type { Hit } from "../bench/model.js";
+import { compareIds } from "../util/hit-order.js";
+import type { Hit } from "../core/bench-model.js";
 
 /**
  * A min-heap of the k best (score, doc) pairs over documents numbered into `ids`; its root is the one a

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 
 export type PaddingSide = "left" | "right";

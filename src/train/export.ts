@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { writeSafetensors, type WriteTensor } from "../weights/safetensors.js";
 import type { TensorSource } from "../weights/source.js";
 import type { FloatData, Param } from "./params.js";

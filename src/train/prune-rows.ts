@@ -11,8 +11,7 @@
  * A pruned value keeps its rank with the gathered axis cut to size 1 (a Slice [0, 1)), so reshapes
  * with copied dimensions, transposes and softmax axes work unchanged.
  */
-import { int, type Graph, type Node, type Value } from "../graph/ir.js";
-import { Graph as GraphClass } from "../graph/ir.js";
+import { int, type Graph, type Node, type Value, Graph as GraphClass } from "../graph/ir.js";
 import { constantInts } from "../graph/grad/util.js";
 import { normAxis } from "../graph/shape.js";
 import type { Param } from "./params.js";

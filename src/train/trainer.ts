@@ -19,7 +19,7 @@ import {
 import { join } from "node:path";
 import type { Tensor } from "../runtime/session.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 import { SafetensorsFile, writeSafetensors } from "../weights/safetensors.js";
 import type { AdamWConfig } from "./adamw.js";

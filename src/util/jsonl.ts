@@ -1,6 +1,6 @@
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { CareError } from "./errors.js";
+import { CareError } from "../core/errors.js";
 
 /** Lines of a text file with their 1-based numbers, streamed so large files never sit in memory. */
 export async function* readLines(file: string): AsyncGenerator<{ line: number; text: string }> {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { SafetensorsFile } from "./safetensors.js";
 import type { TensorSource } from "./source.js";
 

@@ -10,7 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname } from "node:path";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./dtype.js";
 import type { TensorSource } from "./source.js";
 

@@ -1,4 +1,4 @@
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 
 /**
  * Named tensors as the model families read them. A safetensors checkpoint (one file or sharded) is

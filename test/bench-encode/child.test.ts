@@ -3,8 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ConfigResult, EncodeConfig, Workload } from "../../scripts/bench/encode-config.js";
-import { unpackRows } from "../../scripts/bench/encode-config.js";
+import {
+  type ConfigResult,
+  type EncodeConfig,
+  type Workload,
+  unpackRows,
+} from "../../scripts/bench/encode-config.js";
 import { convertToGguf } from "../../src/gguf/convert.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";

@@ -11,7 +11,8 @@ import { trecEvalReference } from "./helpers/trec-eval-reference.js";
 // dimensions, normalised. Identical texts give identical vectors, so score ties are exact.
 vi.mock("../../src/bench/load-model.js", async () => {
   const { denseModel } = await import("../../src/bench/dense-model.js");
-  const { normalize, docText } = await import("../../src/embed/embedder.js");
+  const { normalize } = await import("../../src/util/vector.js");
+  const { docText } = await import("../../src/core/doc.js");
   const embed = (text: string) => {
     const v = new Float32Array(16);
     for (const ch of text) v[(ch.codePointAt(0)! * 2654435761) % 16] += 1;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compareHits } from "../../src/bench/metrics/order.js";
-import type { Hit } from "../../src/bench/model.js";
+import { compareHits } from "../../src/util/hit-order.js";
+import type { Hit } from "../../src/core/bench-model.js";
 import { Prng } from "../../src/bench/cluster/prng.js";
-import { normalize } from "../../src/embed/embedder.js";
+import { normalize } from "../../src/util/vector.js";
 import { exactTopK, packRows } from "../../src/store/exact.js";
 
 function randomRows(n: number, dim: number, rng: Prng, levels?: number): Float32Array[] {

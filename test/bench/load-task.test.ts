@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findTasks, loadTask } from "../../src/bench/load-task.js";
-import { SkipLog } from "../../src/util/errors.js";
+import { findTasks, loadTask } from "../../src/tasks/load.js";
+import { SkipLog } from "../../src/core/errors.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-load-task-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

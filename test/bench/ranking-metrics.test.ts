@@ -10,8 +10,8 @@ import {
   reciprocalRankAtK,
   trecOrder,
 } from "../../src/bench/metrics/index.js";
-import type { Hit } from "../../src/bench/model.js";
-import type { Qrels } from "../../src/bench/task.js";
+import type { Hit } from "../../src/core/bench-model.js";
+import type { Qrels } from "../../src/core/qrels.js";
 
 const hits = (pairs: [string, number][]): Hit[] => pairs.map(([id, score]) => ({ id, score }));
 const qrelsOf = (o: Record<string, Record<string, number>>): Qrels =>

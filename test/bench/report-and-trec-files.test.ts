@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildLeaderboard, formatScore } from "../../src/bench/report/leaderboard.js";
 import { leaderboardMarkdown } from "../../src/bench/report/markdown.js";
 import { leaderboardSvg } from "../../src/bench/report/html.js";
-import type { TaskResult } from "../../src/bench/result.js";
-import { modelSlug } from "../../src/bench/result.js";
+import { type TaskResult, modelSlug } from "../../src/bench/result.js";
 import { formatRun, formatTrecQrels } from "../../src/bench/trec-files.js";
 
 const res = (model: string, task: string, type: TaskResult["type"], score: number | null): TaskResult => ({

@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readStage1Texts, readStage2Rows } from "../../src/care/data.js";
 import { DocEmbeddingCache, embedDocuments } from "../../src/care/doc-cache.js";
 import { batchGroups, buildPairSet, chooseGroup, type PairExample } from "../../src/care/pairs.js";
-import { normalize, type Doc, type Embedder } from "../../src/embed/embedder.js";
+import { normalize } from "../../src/util/vector.js";
+import { type Doc } from "../../src/core/doc.js";
+import { type Embedder } from "../../src/core/embedder.js";
 import { rng } from "../../src/util/rng.js";
 
 const SAMPLES = "../shared/data/care-samples";

@@ -1,6 +1,6 @@
 /** How well a query encoder and a document encoder share a space, measured through the CARE embedder. */
-import type { TaskHint } from "../../src/embed/embedder.js";
-import { CareEmbedder } from "../../src/embed/care.js";
+import type { TaskHint } from "../../src/core/embedder.js";
+import { openCareEmbedder } from "../../src/embed/load.js";
 
 export interface PairScores {
   /** Mean squared difference between a text's query and document embeddings (matching texts only). */
@@ -17,7 +17,7 @@ export async function pairScores(
   gold: number[],
   task?: TaskHint,
 ): Promise<PairScores> {
-  const e = await CareEmbedder.open(queryDir, docDir);
+  const e = await openCareEmbedder(queryDir, docDir);
   try {
     const q = await e.encodeQueries(queries, task);
     const d = await e.encodeCorpus(docs.map((text, i) => ({ id: String(i), text })));

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { CareEmbedder } from "../../src/embed/care.js";
+import { openCareEmbedder } from "../../src/embed/load.js";
 import { buildIndex } from "../../src/store/build.js";
 import { createServer } from "../../src/serve/server.js";
 import { tinyPair } from "./tiny.js";
@@ -56,7 +56,7 @@ describe("index after stage II", () => {
     ]);
 
     const index = join(root, "index");
-    const old = await CareEmbedder.open(query, doc);
+    const old = await openCareEmbedder(query, doc);
     await buildIndex({
       corpus: corpus(join(root, "a.jsonl"), toy.docs(), "a"),
       out: index,
@@ -65,7 +65,7 @@ describe("index after stage II", () => {
     });
     await old.close();
 
-    const retrained = await CareEmbedder.open(join(out, "query"), join(out, "doc"));
+    const retrained = await openCareEmbedder(join(out, "query"), join(out, "doc"));
     await expect(
       buildIndex({
         corpus: corpus(join(root, "b.jsonl"), toy.docs(), "b"),

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadTask } from "../../src/bench/load-task.js";
-import { writeRankingTask, writeStsTask } from "../../src/bench/task-writer.js";
-import type { RankingData } from "../../src/bench/task.js";
+import { loadTask } from "../../src/tasks/load.js";
+import { writeRankingTask, writeStsTask } from "../../src/tasks/write.js";
+import type { RankingData } from "../../src/core/task.js";
 import {
   buildRankingTask,
   buildStsTask,

@@ -13,7 +13,7 @@ import {
   RUBRIC_VERSION,
   rubricSystemPrompt,
 } from "../../src/curate/rubric.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-inputs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { makePair, type Pair } from "../../src/curate/pair.js";
 import { RUBRIC_VERSION } from "../../src/curate/rubric.js";
 import { countPending, runJudges } from "../../src/curate/runner.js";
 import { JudgmentStore } from "../../src/curate/store.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 import { chatAnswer, MockChatServer, type MockAnswer, type MockRequest } from "./mock-chat-server.js";
 
 const SECRET = "sk-test-secret-0123456789";

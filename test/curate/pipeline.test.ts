@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadTask } from "../../src/bench/load-task.js";
-import { writeRankingTask } from "../../src/bench/task-writer.js";
+import { loadTask } from "../../src/tasks/load.js";
+import { writeRankingTask } from "../../src/tasks/write.js";
 import { main } from "../../src/cli/main.js";
 import { fleissKappaFromRatings } from "../../src/curate/agreement.js";
 import type { ExpertAgreement } from "../../src/curate/expert-agreement.js";

@@ -9,7 +9,7 @@ import { readMedicalDialogue } from "../../src/data/sources/medical-dialogue.js"
 import { readTianchi } from "../../src/data/sources/tianchi.js";
 import { isHeldOut } from "../../src/data/splits.js";
 import { assembleSuite, suiteTextSet } from "../../src/data/suite.js";
-import { CareError, SkipLog } from "../../src/util/errors.js";
+import { CareError, SkipLog } from "../../src/core/errors.js";
 import { collect, DATA, dataFile } from "./paths.js";
 
 const jsonl = (file: string) =>

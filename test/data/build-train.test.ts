@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSuite } from "../../src/data/build-suite.js";
-import { buildTrain, type TrainSummary } from "../../src/data/build-train.js";
+import { buildTrain, type TrainSummary } from "../../src/mine/build-train.js";
 import { DATA } from "./paths.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "care-build-train-"));

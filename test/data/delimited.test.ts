@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readDelimited } from "../../src/data/delimited.js";
-import { SkipLog } from "../../src/util/errors.js";
+import { SkipLog } from "../../src/core/errors.js";
 import { collect, fixture } from "./paths.js";
 
 const csv = { delimiter: ",", quoted: true };

@@ -7,7 +7,7 @@ import { decodeEntities, readCMedTC } from "../../src/data/sources/cmedtc.js";
 import { readKuakeQQR } from "../../src/data/sources/kuake-qqr.js";
 import { readMedicalDialogue } from "../../src/data/sources/medical-dialogue.js";
 import { readTianchi } from "../../src/data/sources/tianchi.js";
-import { CareError, SkipLog } from "../../src/util/errors.js";
+import { CareError, SkipLog } from "../../src/core/errors.js";
 import { collect, fixture } from "./paths.js";
 
 const reasons = (s: SkipLog) => s.entries.map((e) => `${e.line}: ${e.reason}`);

@@ -6,7 +6,7 @@ import { readCMedTC } from "../../src/data/sources/cmedtc.js";
 import { readKuakeQQR } from "../../src/data/sources/kuake-qqr.js";
 import { readMedicalDialogue } from "../../src/data/sources/medical-dialogue.js";
 import { readTianchi } from "../../src/data/sources/tianchi.js";
-import { SkipLog } from "../../src/util/errors.js";
+import { SkipLog } from "../../src/core/errors.js";
 import { collect, dataFile } from "./paths.js";
 
 // Expected figures were taken independently with Python's csv and json modules on the same files.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultCard, formatQuery, loadCard, outputDim, parseCard } from "../../src/embed/card.js";
+import { defaultCard, formatQuery, loadCard, outputDim, parseCard } from "../../src/models/card.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-card-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CareEmbedder } from "../../src/embed/care.js";
-import type { Embedder } from "../../src/embed/embedder.js";
+import { openCareEmbedder, loadEmbedder } from "../../src/embed/load.js";
+import type { Embedder } from "../../src/core/embedder.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
-import { loadEmbedder } from "../../src/embed/load.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-care-"));
@@ -67,7 +67,7 @@ describe("CareEmbedder", () => {
   });
 
   it("refuses a document side narrower than the query side", async () => {
-    await expect(CareEmbedder.open(d, q, { threads: 1 })).rejects.toThrow(
+    await expect(openCareEmbedder(d, q, { threads: 1 })).rejects.toThrow(
       /document side hf:.* is 16 wide, narrower than the query side hf:.* \(32\)/,
     );
     const query = await HfEmbedder.open(q, { threads: 1 });

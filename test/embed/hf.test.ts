@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } f
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatQuery, loadCard } from "../../src/embed/card.js";
+import { formatQuery, loadCard } from "../../src/models/card.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { saveModel } from "../../src/graph/onnx.js";
 import { buildEncoder } from "../../src/models/family.js";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { embeddingsUrl, OpenAIEmbedder, type OpenAIEmbedderOptions } from "../../src/embed/openai.js";
 import { loadEmbedder } from "../../src/embed/load.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 
 interface Seen {
   path: string;

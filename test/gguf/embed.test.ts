@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatQuery, QWEN_DEFAULT_INSTRUCTION } from "../../src/embed/card.js";
-import { normalize } from "../../src/embed/embedder.js";
+import { formatQuery, QWEN_DEFAULT_INSTRUCTION } from "../../src/models/card.js";
+import { normalize } from "../../src/util/vector.js";
 import { GgufEmbedder } from "../../src/embed/gguf.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { convertToGguf } from "../../src/gguf/convert.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
 import { TextTokenizer } from "../../src/tokenize/tokenizer.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
 import { qwenForward } from "../reference/qwen.js";
 

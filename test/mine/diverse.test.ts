@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Embedder } from "../../src/embed/embedder.js";
+import type { Embedder } from "../../src/core/embedder.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { mineDiverse } from "../../src/mine/diverse.js";
 import { binOf } from "../../src/mine/histogram.js";

@@ -8,7 +8,7 @@ import type { Graph } from "../../src/graph/ir.js";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { buildEncoder, type EncoderOptions } from "../../src/models/family.js";
 import { Session, int64Tensor, type Tensor } from "../../src/runtime/session.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 import { MapTensorSource, type TensorSource } from "../../src/weights/source.js";
 import {
   tinyBert,

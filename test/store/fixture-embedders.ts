@@ -1,4 +1,6 @@
-import { docText, normalize, type Doc, type Embedder } from "../../src/embed/embedder.js";
+import { docText, type Doc } from "../../src/core/doc.js";
+import { normalize } from "../../src/util/vector.js";
+import { type Embedder } from "../../src/core/embedder.js";
 import { rng } from "../../src/util/rng.js";
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../../src/weights/dtype.js";
 import { SafetensorsFile, writeSafetensors } from "../../src/weights/safetensors.js";
-import { CareError } from "../../src/util/errors.js";
+import { CareError } from "../../src/core/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-st-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import type { Progress } from "../../util/progress.js";
 import { miniBatchKMeans } from "../cluster/kmeans.js";
 import { vMeasure } from "../metrics/v-measure.js";
-import type { BenchModel } from "../model.js";
-import type { ClusteringTask } from "../task.js";
+import type { BenchModel } from "../../core/bench-model.js";
+import type { ClusteringTask } from "../../core/task.js";
 import { taskHint, type Evaluation } from "./evaluation.js";
 
 /** Fixed seeds, so a model's clustering score is the same on every run. */

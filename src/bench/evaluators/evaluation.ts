@@ -1,6 +1,7 @@
-import type { TaskHint } from "../../embed/embedder.js";
-import type { Hit } from "../model.js";
-import type { Qrels, Task } from "../task.js";
+import type { TaskHint } from "../../core/embedder.js";
+import type { Hit } from "../../core/bench-model.js";
+import type { Qrels } from "../../core/qrels.js";
+import type { Task } from "../../core/task.js";
 
 /** What an evaluator hands the runner. */
 export interface Evaluation {

@@ -1,6 +1,6 @@
 import type { Progress } from "../../util/progress.js";
-import type { BenchModel } from "../model.js";
-import type { Task } from "../task.js";
+import type { BenchModel } from "../../core/bench-model.js";
+import type { Task } from "../../core/task.js";
 import { evaluateClustering } from "./clustering.js";
 import type { Evaluation } from "./evaluation.js";
 import { evaluateReranking } from "./reranking.js";

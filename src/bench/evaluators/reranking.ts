@@ -1,9 +1,10 @@
-import type { Doc } from "../../embed/embedder.js";
+import type { Doc } from "../../core/doc.js";
 import type { Progress } from "../../util/progress.js";
-import { trecOrder } from "../metrics/order.js";
-import { hasRelevant, rankingScores } from "../metrics/ranking-scores.js";
-import type { BenchModel, Hit } from "../model.js";
-import type { RankingTask } from "../task.js";
+import { trecOrder } from "../../util/hit-order.js";
+import { hasRelevant } from "../../core/qrels.js";
+import { rankingScores } from "../metrics/ranking-scores.js";
+import type { BenchModel, Hit } from "../../core/bench-model.js";
+import type { RankingTask } from "../../core/task.js";
 import { evaluatedRun, taskHint, type Evaluation } from "./evaluation.js";
 
 /**

@@ -1,9 +1,10 @@
 import type { Progress } from "../../util/progress.js";
-import { trecOrder } from "../metrics/order.js";
-import { hasRelevant, rankingScores } from "../metrics/ranking-scores.js";
-import type { BenchModel, Hit } from "../model.js";
+import { trecOrder } from "../../util/hit-order.js";
+import { hasRelevant } from "../../core/qrels.js";
+import { rankingScores } from "../metrics/ranking-scores.js";
+import type { BenchModel, Hit } from "../../core/bench-model.js";
 import { evaluatedRun, taskHint, type Evaluation } from "./evaluation.js";
-import type { RankingTask } from "../task.js";
+import type { RankingTask } from "../../core/task.js";
 
 /** How many documents per query a retrieval run keeps: MTEB's largest cutoff. */
 export const RETRIEVAL_DEPTH = 1000;

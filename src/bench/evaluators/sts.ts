@@ -1,7 +1,7 @@
 import type { Progress } from "../../util/progress.js";
 import { pearson, spearman } from "../metrics/correlation.js";
-import type { BenchModel } from "../model.js";
-import type { StsTask } from "../task.js";
+import type { BenchModel } from "../../core/bench-model.js";
+import type { StsTask } from "../../core/task.js";
 import { taskHint, type Evaluation } from "./evaluation.js";
 
 /**

@@ -1,4 +1,4 @@
-import { RELEVANCE_LEVEL } from "./judgments.js";
+import { RELEVANCE_LEVEL } from "../../core/qrels.js";
 
 /**
  * Average precision cut at k (trec_eval's map_cut): precision at each relevant document within the top

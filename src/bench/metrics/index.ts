@@ -1,10 +1,13 @@
-export { compareIds, compareHits, trecOrder } from "./order.js";
-export { judge, RELEVANCE_LEVEL, type JudgedRanking } from "./judgments.js";
+export { compareIds, compareHits, trecOrder } from "../../util/hit-order.js";
+export { judge, type JudgedRanking } from "./judgments.js";
+export { RELEVANCE_LEVEL } from "../../core/qrels.js";
 export { ndcgAtK } from "./ndcg.js";
 export { averagePrecisionAtK } from "./average-precision.js";
 export { recallAtK } from "./recall.js";
 export { precisionAtK } from "./precision.js";
 export { reciprocalRankAtK } from "./reciprocal-rank.js";
-export { rankingScores, hasRelevant, K_VALUES, type RankingEvaluation } from "./ranking-scores.js";
+export { rankingScores, type RankingEvaluation } from "./ranking-scores.js";
+export { K_VALUES } from "../../core/score-names.js";
+export { hasRelevant } from "../../core/qrels.js";
 export { pearson, spearman, averageRanks } from "./correlation.js";
 export { vMeasure, type VMeasure } from "./v-measure.js";

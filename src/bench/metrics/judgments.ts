@@ -1,7 +1,5 @@
-import type { Hit } from "../model.js";
-
-/** trec_eval's relevance level: a judgment of at least 1 makes a document relevant. */
-export const RELEVANCE_LEVEL = 1;
+import type { Hit } from "../../core/bench-model.js";
+import { RELEVANCE_LEVEL } from "../../core/qrels.js";
 
 /** What the ranking metrics need of one query: its ranked judgments and its judged relevant set. */
 export interface JudgedRanking {

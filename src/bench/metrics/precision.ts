@@ -1,4 +1,4 @@
-import { RELEVANCE_LEVEL } from "./judgments.js";
+import { RELEVANCE_LEVEL } from "../../core/qrels.js";
 
 /**
  * Relevant documents within the top k over k (trec_eval's P): a list shorter than k counts as padded

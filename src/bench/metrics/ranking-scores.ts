@@ -1,29 +1,20 @@
-import { CareError } from "../../util/errors.js";
-import type { Hit } from "../model.js";
-import type { Qrels } from "../task.js";
+import { K_VALUES } from "../../core/score-names.js";
+import { hasRelevant, type Qrels } from "../../core/qrels.js";
+import { CareError } from "../../core/errors.js";
+import type { Hit } from "../../core/bench-model.js";
 import { averagePrecisionAtK } from "./average-precision.js";
-import { judge, RELEVANCE_LEVEL } from "./judgments.js";
+import { judge } from "./judgments.js";
 import { ndcgAtK } from "./ndcg.js";
 import { precisionAtK } from "./precision.js";
 import { recallAtK } from "./recall.js";
 import { reciprocalRankAtK } from "./reciprocal-rank.js";
-import { trecOrder } from "./order.js";
-
-/** The cutoffs MTEB reports for retrieval and reranking. */
-export const K_VALUES: readonly number[] = [1, 3, 5, 10, 20, 100, 1000];
+import { trecOrder } from "../../util/hit-order.js";
 
 export interface RankingEvaluation {
   /** `ndcg_at_k`, `map_at_k`, `recall_at_k`, `precision_at_k`, `mrr_at_k` for every k, averaged. */
   scores: Record<string, number>;
   /** The queries averaged over: those with at least one relevant judgment, in qrels order. */
   queries: string[];
-}
-
-/** Whether a query has a document judged relevant; queries without one are not evaluated. */
-export function hasRelevant(judgments: ReadonlyMap<string, number> | undefined): boolean {
-  if (!judgments) return false;
-  for (const g of judgments.values()) if (g >= RELEVANCE_LEVEL) return true;
-  return false;
 }
 
 /**

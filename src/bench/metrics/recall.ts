@@ -1,4 +1,4 @@
-import { RELEVANCE_LEVEL } from "./judgments.js";
+import { RELEVANCE_LEVEL } from "../../core/qrels.js";
 
 /** Relevant documents within the top k over all relevant documents of the query (trec_eval's recall). */
 export function recallAtK(gains: readonly number[], numRelevant: number, k: number): number {

@@ -1,4 +1,4 @@
-import { RELEVANCE_LEVEL } from "./judgments.js";
+import { RELEVANCE_LEVEL } from "../../core/qrels.js";
 
 /** 1 / rank of the first relevant document within the top k, 0 when there is none. */
 export function reciprocalRankAtK(gains: readonly number[], k: number): number {

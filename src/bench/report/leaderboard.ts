@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CareError } from "../../util/errors.js";
+import { CareError } from "../../core/errors.js";
 import { readResult, type TaskResult } from "../result.js";
 
 const TYPE_ORDER = ["retrieval", "reranking", "sts", "clustering"];

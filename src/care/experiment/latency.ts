@@ -1,4 +1,4 @@
-import type { TaskHint } from "../../embed/embedder.js";
+import type { TaskHint } from "../../core/embedder.js";
 import { HfEmbedder } from "../../embed/hf.js";
 
 export interface Latency {

@@ -9,13 +9,13 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { findTasks, loadTask, loadTaskMeta } from "../../bench/load-task.js";
+import { findTasks, loadTask, loadTaskMeta } from "../../tasks/load.js";
 import { loadBenchModel } from "../../bench/load-model.js";
 import { runBench } from "../../bench/run.js";
 import { taskHint } from "../../bench/evaluators/evaluation.js";
 import { main } from "../../cli/main.js";
 import { writeFileAtomic } from "../../util/atomic.js";
-import { CareError } from "../../util/errors.js";
+import { CareError } from "../../core/errors.js";
 import { readLines } from "../../util/jsonl.js";
 import { TRAINING_CARD } from "../encoder.js";
 import type { ExperimentConfig, RunSettings } from "./config.js";

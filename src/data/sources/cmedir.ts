@@ -1,4 +1,4 @@
-import type { SkipLog } from "../../util/errors.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readLines } from "../../util/jsonl.js";
 
 /** A judged web page for a cMedIR query. */

@@ -1,4 +1,4 @@
-import type { SkipLog } from "../../util/errors.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readDelimited } from "../delimited.js";
 import { takeFields } from "./row.js";
 

@@ -1,4 +1,4 @@
-import type { SkipLog } from "../../util/errors.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readJsonArray } from "../json-array.js";
 import type { QuestionPair } from "./cmedqq.js";
 import { takeLabel } from "./row.js";

@@ -1,4 +1,4 @@
-import type { SkipLog } from "../../util/errors.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readHeadedCsv, takeFields } from "./row.js";
 
 /** One patient question and the doctor's answer (Toyhom Chinese-medical-dialogue-data). */

@@ -1,4 +1,4 @@
-import { CareError, type SkipLog } from "../../util/errors.js";
+import { CareError, type SkipLog } from "../../core/errors.js";
 import { readDelimited, type DelimitedRecord } from "../delimited.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { SkipLog } from "../../util/errors.js";
+import type { SkipLog } from "../../core/errors.js";
 import type { QuestionPair } from "./cmedqq.js";
 import { readHeadedCsv, takeFields, takeLabel } from "./row.js";
 

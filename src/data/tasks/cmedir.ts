@@ -1,7 +1,7 @@
-import type { Doc } from "../../embed/embedder.js";
-import type { Qrels, Query } from "../../bench/task.js";
-import { DEFAULT_MAIN_SCORE } from "../../bench/task.js";
-import type { SkipLog } from "../../util/errors.js";
+import type { Doc } from "../../core/doc.js";
+import type { Qrels } from "../../core/qrels.js";
+import { type Query, DEFAULT_MAIN_SCORE } from "../../core/task.js";
+import type { SkipLog } from "../../core/errors.js";
 import { IdTable } from "../ids.js";
 import { loadCMedIR } from "../sources/cmedir.js";
 import type { SourceTasks } from "../suite-task.js";

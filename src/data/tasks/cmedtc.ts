@@ -1,6 +1,5 @@
-import type { ClusterItem } from "../../bench/task.js";
-import { DEFAULT_MAIN_SCORE } from "../../bench/task.js";
-import type { SkipLog } from "../../util/errors.js";
+import { type ClusterItem, DEFAULT_MAIN_SCORE } from "../../core/task.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readCMedTC } from "../sources/cmedtc.js";
 import type { SourceTasks } from "../suite-task.js";
 

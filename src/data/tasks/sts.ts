@@ -1,6 +1,5 @@
-import type { StsPair } from "../../bench/task.js";
-import { DEFAULT_MAIN_SCORE } from "../../bench/task.js";
-import type { SkipLog } from "../../util/errors.js";
+import { type StsPair, DEFAULT_MAIN_SCORE } from "../../core/task.js";
+import type { SkipLog } from "../../core/errors.js";
 import { readCMedQQ, type QuestionPair } from "../sources/cmedqq.js";
 import { readKuakeQQR } from "../sources/kuake-qqr.js";
 import { readTianchi } from "../sources/tianchi.js";

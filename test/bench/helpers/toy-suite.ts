@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { Prng } from "../../../src/bench/cluster/prng.js";
-import { writeClusteringTask, writeRankingTask, writeStsTask } from "../../../src/bench/task-writer.js";
-import type { Qrels } from "../../../src/bench/task.js";
-import type { Doc } from "../../../src/embed/embedder.js";
+import { writeClusteringTask, writeRankingTask, writeStsTask } from "../../../src/tasks/write.js";
+import type { Qrels } from "../../../src/core/qrels.js";
+import type { Doc } from "../../../src/core/doc.js";
 
 const WORDS = ["头痛", "发热", "咳嗽", "高血压", "糖尿病", "失眠", "胃痛", "过敏", "感冒", "腹泻"];
 

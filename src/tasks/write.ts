@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonlAtomic } from "../util/atomic.js";
-import type { ClusterItem, Qrels, RankingData, StsPair, TaskMeta } from "./task.js";
+import type { ClusterItem, RankingData, StsPair, TaskMeta } from "../core/task.js";
+import type { Qrels } from "../core/qrels.js";
 
 /** Writes a task folder in the format of ./task.ts; every file atomically. */
 export function writeRankingTask(dir: string, meta: TaskMeta, data: RankingData): void {

@@ -1,9 +1,4 @@
-/** A document as every part of care sees it: BEIR's corpus row. */
-export interface Doc {
-  id: string;
-  text: string;
-  title?: string;
-}
+import type { Doc } from "./doc.js";
 
 /** What an embedder needs to know about the task it encodes for (the query side takes its instruction). */
 export interface TaskHint {
@@ -27,18 +22,4 @@ export interface Embedder {
   /** Identity of each side (model path, weights hash, width), recorded by indexes to refuse mismatches. */
   describe?(): { query: Record<string, unknown>; document: Record<string, unknown> };
   close?(): Promise<void>;
-}
-
-/** Text a document contributes to encoding: title and body, as MTEB joins them. */
-export function docText(d: Doc): string {
-  return d.title ? `${d.title} ${d.text}` : d.text;
-}
-
-/** L2-normalises a vector in place and returns it; a zero vector stays zero. */
-export function normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
 }

@@ -1,16 +1,16 @@
 import { join, resolve } from "node:path";
-import { AtomicJsonlWriter } from "../curate/jsonl-writer.js";
-import { RETRIEVAL_TYPE, STS_TYPE, type Stage2Row } from "../mine/records.js";
-import { writeStage1 } from "../mine/stage1.js";
+import { AtomicJsonlWriter } from "../util/jsonl-writer.js";
+import { RETRIEVAL_TYPE, STS_TYPE, type Stage2Row } from "./records.js";
+import { writeStage1 } from "./stage1.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { SkipLog } from "../util/errors.js";
-import { readCMedQQ, type QuestionPair } from "./sources/cmedqq.js";
-import { readKuakeQQR } from "./sources/kuake-qqr.js";
-import { readMedicalDialogue } from "./sources/medical-dialogue.js";
-import { readTianchi } from "./sources/tianchi.js";
-import { isHeldOut, overlapKey, type TextSet } from "./splits.js";
-import { assembleSuite, suiteTextSet } from "./suite.js";
-import { dialogueQueryText } from "./tasks/dialogue.js";
+import { SkipLog } from "../core/errors.js";
+import { readCMedQQ, type QuestionPair } from "../data/sources/cmedqq.js";
+import { readKuakeQQR } from "../data/sources/kuake-qqr.js";
+import { readMedicalDialogue } from "../data/sources/medical-dialogue.js";
+import { readTianchi } from "../data/sources/tianchi.js";
+import { isHeldOut, overlapKey, type TextSet } from "../data/splits.js";
+import { assembleSuite, suiteTextSet } from "../data/suite.js";
+import { dialogueQueryText } from "../data/tasks/dialogue.js";
 
 export interface BuildTrainOptions {
   /** The data folder (../shared/data layout). */

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Family, Pooling } from "../models/family.js";
+import type { Family, Pooling } from "./family.js";
 import type { PaddingSide } from "../tokenize/tokenizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CareError } from "../util/errors.js";
+import { CareError } from "../core/errors.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 
 /**

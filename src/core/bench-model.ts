@@ -1,6 +1,11 @@
-import type { Doc, TaskHint } from "../embed/embedder.js";
-import type { Progress } from "../util/progress.js";
+import type { Doc } from "./doc.js";
+import type { TaskHint } from "./embedder.js";
 import type { Query } from "./task.js";
+
+/** Where a long model call reports how many texts it has processed (util/progress's Progress meets it). */
+export interface ProgressSink {
+  tick(n?: number): void;
+}
 
 export interface Hit {
   id: string;
@@ -24,18 +29,18 @@ export interface BenchModel {
     corpus: Doc[],
     topK: number,
     task: TaskHint,
-    progress?: Progress,
+    progress?: ProgressSink,
   ): Promise<Hit[][]>;
   /** For each query, one score per candidate document, in the candidates' order. */
   scoreCandidates(
     queries: Query[],
     candidates: Doc[][],
     task: TaskHint,
-    progress?: Progress,
+    progress?: ProgressSink,
   ): Promise<number[][]>;
   /** Cosine-style similarity of each pair (STS). */
-  similarity(a: string[], b: string[], task: TaskHint, progress?: Progress): Promise<number[]>;
+  similarity(a: string[], b: string[], task: TaskHint, progress?: ProgressSink): Promise<number[]>;
   /** One vector per text (clustering). */
-  vectors(texts: string[], task: TaskHint, progress?: Progress): Promise<Float32Array[]>;
+  vectors(texts: string[], task: TaskHint, progress?: ProgressSink): Promise<Float32Array[]>;
   close?(): Promise<void>;
 }

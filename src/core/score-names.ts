@@ -1,5 +1,7 @@
-import { K_VALUES } from "./metrics/ranking-scores.js";
 import type { TaskType } from "./task.js";
+
+/** The cutoffs MTEB reports for retrieval and reranking. */
+export const K_VALUES: readonly number[] = [1, 3, 5, 10, 20, 100, 1000];
 
 /** Every score an evaluator reports for a task type; a task's main_score must be one of them. */
 export function scoreNames(type: TaskType): string[] {

@@ -1,4 +1,5 @@
-import type { Doc } from "../embed/embedder.js";
+import type { Doc } from "./doc.js";
+import type { Qrels } from "./qrels.js";
 
 /**
  * The on-disk task folder (BEIR-like, MTEB-compatible). A user drops data in this shape:
@@ -28,9 +29,6 @@ export interface Query {
   id: string;
   text: string;
 }
-
-/** qrels: query id → (document id → graded relevance). */
-export type Qrels = Map<string, Map<string, number>>;
 
 export interface RankingData {
   corpus: Doc[];

@@ -1,5 +1,5 @@
-import { CareError } from "../../util/errors.js";
-import type { Hit } from "../model.js";
+import { CareError } from "../core/errors.js";
+import type { Hit } from "../core/bench-model.js";
 
 /**
  * trec_eval breaks score ties with strcmp on the UTF-8 bytes of the document ids, which is code point

@@ -1,20 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Doc } from "../embed/embedder.js";
-import { CareError, SkipLog } from "../util/errors.js";
+import type { Doc } from "../core/doc.js";
+import { CareError, SkipLog } from "../core/errors.js";
 import { readJsonl, readLines, stringField } from "../util/jsonl.js";
-import { hasRelevant } from "./metrics/ranking-scores.js";
-import { scoreNames } from "./score-names.js";
+import { hasRelevant, type Qrels } from "../core/qrels.js";
+import { scoreNames } from "../core/score-names.js";
 import {
   DEFAULT_MAIN_SCORE,
   type ClusterItem,
-  type Qrels,
   type Query,
   type StsPair,
   type Task,
   type TaskMeta,
   type TaskType,
-} from "./task.js";
+} from "../core/task.js";
 
 const TYPES: readonly TaskType[] = ["retrieval", "reranking", "sts", "clustering"];
 

@@ -1,4 +1,4 @@
-import { CareError } from "../util/errors.js";
+import { CareError } from "./errors.js";
 
 /**
  * Model spec strings, one grammar everywhere (bench, index, serve, mine, curate):
