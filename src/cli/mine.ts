@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../curate/aggregate.js";
 import { openJudges } from "../curate/judge.js";
 import { readJudgeConfigs } from "../curate/judge-config.js";
-import { barChartSvg } from "../curate/svg.js";
+import { barChartSvg } from "../util/chart.js";
 import { buildTrain, formatTrainSummary } from "../mine/build-train.js";
 import { SPEC_GRAMMAR } from "../core/spec.js";
 import { mineDiverse, type DiverseCounts } from "../mine/diverse.js";
@@ -45,7 +45,7 @@ export function writeDiverseReport(
       `max cosine to the kept set (${counts.kept} kept, ${counts.discarded} discarded)`,
       rows.map((r) => r.from.toFixed(2)),
       [{ name: "candidates", values: rows.map((r) => r.count) }],
-      "highest cosine to the kept set (bin start)",
+      { xLabel: "highest cosine to the kept set (bin start)" },
     ),
   );
   return { json, svg };

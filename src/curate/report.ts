@@ -3,7 +3,8 @@ import { writeFileAtomic } from "../util/atomic.js";
 import type { ExpertAgreement } from "./expert-agreement.js";
 import type { CurationStats, Distribution } from "./stats.js";
 import type { JudgeTotals } from "./store.js";
-import { barChartSvg, escapeXml, heatmapSvg } from "./svg.js";
+import { barChartSvg, heatmapSvg } from "../util/chart.js";
+import { escapeHtml } from "../util/html.js";
 
 /** What `care curate stats` writes: the statistics plus each judge's spend from the store. */
 export interface StatsFile extends CurationStats {
@@ -116,7 +117,7 @@ function sections({ stats, agreement }: ReportInput): Section[] {
         "Score histogram per judge",
         ["1", "2", "3", "4", "5"],
         s.judges.map((j) => ({ name: j, values: s.histograms[j] })),
-        "score",
+        { xLabel: "score" },
       ),
     ],
   });
@@ -144,7 +145,9 @@ function sections({ stats, agreement }: ReportInput): Section[] {
     title: "Positives per query",
     markdown: `${ppq.n} queries: mean ${fmt(ppq.mean, 2)}, median ${ppq.median}, 90th percentile ${ppq.p90}, max ${ppq.max}`,
     charts: [
-      barChartSvg("Positives per query", b.labels, [{ name: "queries", values: b.values }], "positives"),
+      barChartSvg("Positives per query", b.labels, [{ name: "queries", values: b.values }], {
+        xLabel: "positives",
+      }),
     ],
   });
   if (s.false_negative_audit.length) {
@@ -189,7 +192,7 @@ function sections({ stats, agreement }: ReportInput): Section[] {
           `${a.task}: unlabelled relevant documents per query`,
           fb.labels,
           [{ name: "queries", values: fb.values }],
-          "unlabelled documents every judge calls relevant",
+          { xLabel: "unlabelled documents every judge calls relevant" },
         );
       }),
     });
@@ -233,7 +236,7 @@ function mdToHtml(md: string): string {
   let table: string[][] = [];
   let list: string[] = [];
   const inline = (s: string) =>
-    escapeXml(s)
+    escapeHtml(s)
       .replace(/\*\*(.+?)\*\*/g, "<b>$1</b>")
       .replace(/`(.+?)`/g, "<code>$1</code>");
   const flush = () => {
@@ -273,7 +276,7 @@ export function curationHtml(input: ReportInput): string {
   const body = sections(input)
     .map(
       (s) =>
-        `<section><h2>${escapeXml(s.title)}</h2>\n${mdToHtml(s.markdown)}\n${s.charts.map((c) => `<figure>${c}</figure>`).join("\n")}</section>`,
+        `<section><h2>${escapeHtml(s.title)}</h2>\n${mdToHtml(s.markdown)}\n${s.charts.map((c) => `<figure>${c}</figure>`).join("\n")}</section>`,
     )
     .join("\n");
   return `<!doctype html>

@@ -1,3 +1,5 @@
+import { escapeHtml } from "../util/html.js";
+
 /**
  * The search page at `/`: one self-contained HTML document with inline script, no build step. It posts
  * to /search, and highlights the query terms the server returns (jieba words) in each hit.
@@ -37,9 +39,7 @@ const form = document.getElementById("search");
 const status = document.getElementById("status");
 const list = document.getElementById("hits");
 
-function escapeHtml(s) {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
+${escapeHtml.toString()}
 
 // Longest terms first, so a compound is marked whole rather than by its parts.
 function highlight(text, terms) {
@@ -87,8 +87,4 @@ form.addEventListener("submit", async (ev) => {
 </body>
 </html>
 `;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -49,7 +49,7 @@ describe("leaderboard", () => {
       buildLeaderboard([res("<m>", "r1", "retrieval", 0.5), res("n", "r1", "retrieval", 0.25)]),
     );
     expect(svg.match(/<rect x=/g)).toHaveLength(2 + 2); // two bars, two legend swatches
-    expect(svg).toContain("&#60;m&#62;");
+    expect(svg).toContain("&lt;m&gt;");
     expect(svg).not.toContain("<m>");
   });
 });
