@@ -35,8 +35,3 @@ export function sumDims(dims: Dim[]): Dim {
   }
   return total;
 }
-
-/** Static sizes of a shape, or null if any dimension is symbolic. */
-export function staticShape(shape: readonly Dim[]): number[] | null {
-  return shape.every((d) => typeof d === "number") ? (shape as number[]) : null;
-}

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { CareError } from "../core/errors.js";
 import { AnnGraph } from "./ann.js";
 import { DocStore, type StoredDoc } from "./doc-store.js";
@@ -67,10 +66,6 @@ export function openIndex(dir: string, options: OpenIndexOptions = {}): VectorIn
     store.close();
     throw e;
   }
-}
-
-export function isIndexDir(dir: string): boolean {
-  return existsSync(manifestPath(dir));
 }
 
 class AnnIndex implements VectorIndex {

@@ -7,10 +7,6 @@ import { evaluateReranking } from "./reranking.js";
 import { evaluateRetrieval } from "./retrieval.js";
 import { evaluateSts } from "./sts.js";
 
-export { type Evaluation, taskHint, textsToProcess } from "./evaluation.js";
-export { RETRIEVAL_DEPTH } from "./retrieval.js";
-export { CLUSTERING_SEEDS } from "./clustering.js";
-
 /** Runs the evaluator of the task's type. */
 export function evaluateTask(task: Task, model: BenchModel, progress?: Progress): Promise<Evaluation> {
   if ("data" in task)

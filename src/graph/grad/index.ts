@@ -19,5 +19,3 @@ export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
   ...reduceRules,
   ...shapeRules,
 };
-
-export type { GradArgs, GradRule } from "./rule.js";
