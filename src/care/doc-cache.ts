@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { Embedder } from "../core/embedder.js";
+import { encoderIdentity, identityKey, type Identity } from "../embed/identity.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
@@ -27,29 +28,11 @@ const HASH_BYTES = 16;
 const META_FILE = "cache.json";
 const VECTORS_FILE = "vectors.bin";
 
-/** JSON with object keys sorted, so equal identities hash equally whatever order describe() used. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
 export function textKey(text: string): string {
   return createHash("sha256")
     .update(text, "utf8")
     .digest("hex")
     .slice(0, HASH_BYTES * 2);
-}
-
-/** The document side's identity as an index would record it. */
-export function documentIdentity(embedder: Embedder): Record<string, unknown> {
-  return embedder.describe?.().document ?? { name: embedder.name, dim: embedder.dim };
 }
 
 export class DocEmbeddingCache {
@@ -62,8 +45,8 @@ export class DocEmbeddingCache {
   ) {}
 
   /** Opens (or creates) the cache of the encoder with `identity` under `root`. */
-  static open(root: string, identity: Record<string, unknown>, dim: number): DocEmbeddingCache {
-    const key = createHash("sha256").update(stableJson(identity)).digest("hex").slice(0, 20);
+  static open(root: string, identity: Identity, dim: number): DocEmbeddingCache {
+    const key = identityKey(identity).slice(0, 20);
     const dir = join(root, key);
     mkdirSync(dir, { recursive: true });
     const meta = join(dir, META_FILE);
@@ -156,7 +139,7 @@ export async function embedDocuments(
   cacheRoot: string,
   o: EmbedDocumentsOptions = {},
 ): Promise<EmbeddedDocuments> {
-  const cache = DocEmbeddingCache.open(cacheRoot, documentIdentity(embedder), embedder.dim);
+  const cache = DocEmbeddingCache.open(cacheRoot, encoderIdentity(embedder, "document"), embedder.dim);
   try {
     const absent = texts.filter((t) => !cache.get(t));
     const missing = [...new Set(absent)];

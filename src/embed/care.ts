@@ -3,6 +3,7 @@ import { normalize } from "../util/vector.js";
 import { type Doc } from "../core/doc.js";
 import { type Embedder, type TaskHint } from "../core/embedder.js";
 import type { HfEmbedder } from "./hf.js";
+import { encoderIdentity } from "./identity.js";
 
 /**
  * The CARE asymmetric embedder (`care:<query-dir>,<doc-dir>`): queries through a small online encoder,
@@ -38,7 +39,7 @@ export class CareEmbedder implements Embedder {
   }
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
-    const doc = this.document.describe?.().document ?? { name: this.document.name, dim: this.document.dim };
+    const doc = encoderIdentity(this.document, "document");
     return { query: this.query.describe().query, document: { ...doc, dim: this.dim } };
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import { GGUF_CARD_KEY } from "../gguf/format.js";
@@ -9,6 +9,7 @@ import { defaultCard, formatQuery, outputDim, parseCard, type ModelCard } from "
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
 import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { ggufIdentity } from "./identity.js";
 
 export interface GgufEmbedderOptions {
   /** CPU threads for the whole pool; default: the machine's math cores. */
@@ -140,7 +141,7 @@ export class GgufEmbedder implements Embedder {
   }
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
-    const side = { kind: "gguf", file: this.file, bytes: statSync(this.file).size, dim: this.dim };
+    const side = ggufIdentity(this.file, this.dim);
     return { query: side, document: side };
   }
 

@@ -1,16 +1,14 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { saveModel, toOnnxBytes, weightBytes } from "../graph/onnx.js";
+import { join } from "node:path";
 import { buildEncoder, familyOf, type Family } from "../models/family.js";
-import { Session } from "../runtime/session.js";
+import { openGraph } from "../runtime/open-graph.js";
+import type { Session } from "../runtime/session.js";
 import { padBatch, TextTokenizer } from "../tokenize/tokenizer.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
 import { loadCard, formatQuery, outputDim, type ModelCard } from "../models/card.js";
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
 import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { checkpointIdentity, identityKey, type Identity } from "./identity.js";
 
 export interface HfOptions {
   /** Intra-op threads for ONNX Runtime (default 2). */
@@ -25,7 +23,7 @@ export interface HfOptions {
   batchSize?: number;
   /** Most padded tokens per forward pass (default 8192), so long documents come in smaller batches. */
   batchTokens?: number;
-  /** Weight bytes above which the model is opened from the on-disk cache (default IN_MEMORY_WEIGHTS). */
+  /** Weight bytes above which the model is opened from the model-file cache (see openGraph). */
   inMemoryWeights?: number;
 }
 
@@ -49,7 +47,7 @@ export class HfEmbedder implements Embedder {
     readonly card: ModelCard,
     readonly tokenizer: TextTokenizer,
     private readonly session: Session,
-    private readonly identity: Record<string, unknown>,
+    private readonly identity: Identity,
     private readonly options: HfOptions,
   ) {
     this.name = `hf:${dir}`;
@@ -73,7 +71,7 @@ export class HfEmbedder implements Embedder {
       dir,
       ck.weights.files.map((f) => f.file),
       card,
-      options,
+      options.quantize,
     );
     try {
       const graph = buildEncoder(ck.config, ck.weights, {
@@ -84,8 +82,10 @@ export class HfEmbedder implements Embedder {
         outputs: "embedding",
         configFile,
       });
-      const session = await Session.create(modelSource(graph, identity, options.inMemoryWeights), {
+      const session = await openGraph(graph, {
         threads: options.threads,
+        inMemoryWeights: options.inMemoryWeights,
+        weightsKey: identityKey(identity),
       });
       return new HfEmbedder(dir, family, ck.config, card, tokenizer, session, identity, options);
     } finally {
@@ -139,93 +139,6 @@ export class HfEmbedder implements Embedder {
   async close(): Promise<void> {
     await this.session.dispose();
   }
-}
-
-/**
- * What identifies the encoder an index was built with: the folder, hashes of config.json, the
- * tokenizer and the card, and the weights files' sizes and modification times (hashing gigabytes of
- * weights on every start would cost more than the check is worth).
- */
-function checkpointIdentity(
-  dir: string,
-  weightFiles: string[],
-  card: ModelCard,
-  options: HfOptions,
-): Record<string, unknown> {
-  const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex").slice(0, 16);
-  const fileHash = (f: string) => (existsSync(f) ? sha(readFileSync(f)) : null);
-  const stamps = weightFiles.map((f) => {
-    const s = statSync(f);
-    // The file's name, not the path as given: `hf:./m` and `hf:/abs/m` are the same model.
-    return `${basename(f)}:${s.size}:${s.mtimeMs}`;
-  });
-  return {
-    kind: "hf",
-    path: resolve(dir),
-    config_hash: fileHash(join(dir, "config.json")),
-    tokenizer_hash: fileHash(join(dir, "tokenizer.json")),
-    card: card,
-    weights_hash: sha(stamps.join("\n")),
-    weights_bytes: weightFiles.reduce((s, f) => s + statSync(f).size, 0),
-    quantize: options.quantize ?? null,
-  };
-}
-
-/**
- * Models with more weights than this are opened from an ONNX file whose weights lie beside it as
- * external data, which ONNX Runtime maps instead of copying: bert-base (409 MB of weights) peaked at
- * 1542 MB of RSS opened from bytes in memory and at 446–464 MB opened from the file.
- */
-export const IN_MEMORY_WEIGHTS = 64 * 1024 * 1024;
-
-/**
- * The ONNX model ORT opens: bytes for small models; for larger ones a file in the cache
- * ($CARE_CACHE_DIR, default <tmp>/care-cache), keyed by the checkpoint's identity and written once.
- */
-function modelSource(
-  graph: ReturnType<typeof buildEncoder>,
-  identity: Record<string, unknown>,
-  inMemoryWeights = IN_MEMORY_WEIGHTS,
-): Uint8Array | string {
-  if (weightBytes(graph) <= inMemoryWeights) return toOnnxBytes(graph);
-  const key = createHash("sha256")
-    .update(JSON.stringify(identity))
-    .update(graphFingerprint(graph))
-    .digest("hex")
-    .slice(0, 24);
-  const dir = join(process.env.CARE_CACHE_DIR ?? join(tmpdir(), "care-cache"), "onnx", key);
-  const file = join(dir, "model.onnx");
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    saveModel(graph, file, { externalDataThreshold: 0 });
-  }
-  return file;
-}
-
-/**
- * What the cached file depends on besides the checkpoint: the graph this version of the code builds
- * (nodes, attributes, tensor names and shapes, and the values of small constants such as scales), so
- * an upgrade that changes a family's graph never runs a stale cached model.
- */
-function graphFingerprint(graph: ReturnType<typeof buildEncoder>): string {
-  const h = createHash("sha256");
-  for (const n of graph.nodes)
-    h.update(
-      JSON.stringify([
-        n.op,
-        n.domain,
-        n.inputs.map((v) => v?.name ?? ""),
-        n.outputs.map((v) => v.name),
-        n.attrs,
-      ]),
-    );
-  for (const [name, init] of graph.initializers) {
-    h.update(JSON.stringify([name, init.value.dtype, init.value.shape]));
-    if (typeof init.data !== "function" && init.data.byteLength <= 65536)
-      h.update(new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
-  }
-  h.update(JSON.stringify(graph.outputs.map((v) => v.name)));
-  return h.digest("hex");
 }
 
 /** Padding allowed in a forward pass, as a fraction of its real tokens. */

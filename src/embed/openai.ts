@@ -3,6 +3,8 @@ import { fillQueryTemplate, QWEN_QUERY_TEMPLATE } from "../models/card.js";
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
 import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { openaiIdentity } from "./identity.js";
+import { OpenAiHttp } from "../util/openai-http.js";
 
 export interface OpenAIEmbedderOptions {
   /** Server root or API base, e.g. http://localhost:8000/v1 (see embeddingsUrl). */
@@ -14,7 +16,7 @@ export interface OpenAIEmbedderOptions {
   batchSize?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** Retries per request after the first attempt, on 408, 429, 5xx, network errors and timeouts. */
+  /** Retries per request after the first attempt (see OpenAiHttp). */
   maxRetries?: number;
   /** Per-request timeout. */
   timeoutMs?: number;
@@ -49,17 +51,6 @@ export function embeddingsUrl(baseUrl: string): string {
   return url.pathname === "/" || url.pathname === "" ? `${trimmed}/v1/embeddings` : `${trimmed}/embeddings`;
 }
 
-class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * An Embedder backed by any OpenAI-compatible embeddings endpoint (OpenAI, vLLM, TEI, llama.cpp server,
  * another care serve). Texts go in batches, several requests at once; failures that may pass (rate
@@ -70,26 +61,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class OpenAIEmbedder implements Embedder {
   readonly name: string;
   private readonly url: string;
-  private readonly key: string | undefined;
+  private readonly http: OpenAiHttp;
   private readonly batchSize: number;
   private readonly concurrency: number;
-  private readonly maxRetries: number;
-  private readonly timeoutMs: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
   private readonly queryTemplate: string | undefined;
   private width: number | undefined;
 
   constructor(private readonly options: OpenAIEmbedderOptions) {
     this.url = embeddingsUrl(options.baseUrl);
     this.name = `openai:${options.baseUrl.replace(/\/+$/, "")}#${options.model}`;
-    this.key = process.env[options.apiKeyEnv ?? "OPENAI_API_KEY"] || undefined;
+    this.http = new OpenAiHttp({
+      url: this.url,
+      apiKeyEnv: options.apiKeyEnv ?? "OPENAI_API_KEY",
+      timeoutMs: positive("timeoutMs", options.timeoutMs ?? 120_000),
+      maxRetries: Math.max(0, options.maxRetries ?? 6),
+      retryBaseMs: options.retryBaseMs ?? 500,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+    });
     this.batchSize = positive("batchSize", options.batchSize ?? 32);
     this.concurrency = positive("concurrency", options.concurrency ?? 4);
-    this.maxRetries = Math.max(0, options.maxRetries ?? 6);
-    this.timeoutMs = positive("timeoutMs", options.timeoutMs ?? 120_000);
-    this.retryBaseMs = options.retryBaseMs ?? 500;
-    this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.queryTemplate =
       options.queryTemplate ?? (/qwen3-embedding/i.test(options.model) ? QWEN_QUERY_TEMPLATE : undefined);
     this.width = options.dim ?? options.dimensions;
@@ -101,8 +91,7 @@ export class OpenAIEmbedder implements Embedder {
   }
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
-    const side = { kind: "openai", url: this.url, model: this.options.model, dim: this.width };
-    return { query: { ...side, queryTemplate: this.queryTemplate ?? null }, document: side };
+    return openaiIdentity(this.url, this.options.model, this.width, this.queryTemplate);
   }
 
   encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {
@@ -139,61 +128,10 @@ export class OpenAIEmbedder implements Embedder {
     return results.flat();
   }
 
-  private async request(input: string[]): Promise<Float32Array[]> {
-    let lastError = "";
-    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      try {
-        return await this.attempt(input);
-      } catch (e) {
-        if (!(e instanceof RetryableError)) throw e;
-        lastError = e.message;
-        if (attempt === this.maxRetries) break;
-        const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
-        // Equal jitter: half the backoff fixed, half random, so retrying clients spread out.
-        const wait = Math.max(
-          backoff / 2 + Math.random() * (backoff / 2),
-          Math.min(e.retryAfterMs ?? 0, this.retryMaxMs),
-        );
-        await sleep(wait);
-      }
-    }
-    throw new CareError(
-      `${this.url}: giving up after ${this.maxRetries + 1} attempts; last error: ${lastError}`,
-    );
-  }
-
-  private async attempt(input: string[]): Promise<Float32Array[]> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.key) headers.authorization = `Bearer ${this.key}`;
+  private request(input: string[]): Promise<Float32Array[]> {
     const body: Record<string, unknown> = { model: this.options.model, input, encoding_format: "float" };
     if (this.options.dimensions) body.dimensions = this.options.dimensions;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(this.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await res.text();
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why =
-        err.name === "TimeoutError"
-          ? `no response within ${this.timeoutMs} ms`
-          : (err.cause?.code ?? err.message);
-      throw new RetryableError(this.redact(why));
-    }
-    if (!res.ok) {
-      const msg = `HTTP ${res.status}: ${this.redact(text.slice(0, 300))}`;
-      if (res.status === 408 || res.status === 429 || res.status >= 500) {
-        const after = Number(res.headers.get("retry-after"));
-        throw new RetryableError(msg, Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
-      }
-      throw new CareError(`${this.url}: ${msg}`);
-    }
-    return this.parse(text, input.length);
+    return this.http.post(body, (text) => this.parse(text, input.length));
   }
 
   private parse(text: string, expected: number): Float32Array[] {
@@ -201,7 +139,7 @@ export class OpenAIEmbedder implements Embedder {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new CareError(`${this.url}: response is not JSON: ${this.redact(text.slice(0, 200))}`);
+      throw new CareError(`${this.url}: response is not JSON: ${this.http.redact(text.slice(0, 200))}`);
     }
     const data = json?.data;
     if (!Array.isArray(data) || data.length !== expected)
@@ -222,10 +160,6 @@ export class OpenAIEmbedder implements Embedder {
       rows[index] = normalize(Float32Array.from(emb as number[]));
     });
     return rows;
-  }
-
-  private redact(s: string): string {
-    return this.key ? s.split(this.key).join("[key]") : s;
   }
 }
 

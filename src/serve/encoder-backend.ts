@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Embedder, TaskHint } from "../core/embedder.js";
-import type { EncoderInfo } from "../store/manifest.js";
+import type { EncoderInfo } from "../embed/identity.js";
 import { CareError } from "../core/errors.js";
 import type { EncoderIdentity, Side, WorkerReply, WorkerRequest, WorkerSetup } from "./worker-protocol.js";
 

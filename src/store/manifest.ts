@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Embedder } from "../core/embedder.js";
+import { canonicalJson, encoderIdentity, sameIdentity, type EncoderInfo, type Side } from "../embed/identity.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 
@@ -44,36 +44,14 @@ export interface IndexManifest {
   updated: string;
 }
 
-/** What an index needs to know of an encoder to recognise it (an Embedder, or one in a worker thread). */
-export type EncoderInfo = Pick<Embedder, "name" | "dim" | "describe">;
-
-/** Both sides of an embedder as an index records them. */
-export function identities(embedder: EncoderInfo): { query: ModelIdentity; document: ModelIdentity } {
-  const described = embedder.describe?.();
-  const side = (identity: Record<string, unknown> | undefined): ModelIdentity => ({
-    name: embedder.name,
-    dim: embedder.dim,
-    identity: identity ?? { name: embedder.name, dim: embedder.dim },
+/** Both sides of an encoder as an index records them. */
+export function identities(encoder: EncoderInfo): { query: ModelIdentity; document: ModelIdentity } {
+  const side = (side: Side): ModelIdentity => ({
+    name: encoder.name,
+    dim: encoder.dim,
+    identity: encoderIdentity(encoder, side),
   });
-  return { query: side(described?.query), document: side(described?.document) };
-}
-
-/** Equality of identities independent of key order, since describe() builds plain objects freely. */
-export function sameIdentity(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
+  return { query: side("query"), document: side("document") };
 }
 
 /**
@@ -110,7 +88,7 @@ export function checkQueryEncoder(manifest: IndexManifest, embedder: EncoderInfo
 }
 
 function describeSide(m: ModelIdentity): string {
-  return `"${m.name}" (dim ${m.dim}, ${canonical(m.identity)})`;
+  return `"${m.name}" (dim ${m.dim}, ${canonicalJson(m.identity)})`;
 }
 
 export function manifestPath(dir: string): string {

@@ -5,8 +5,8 @@
  * (the graph outputs new parameters and moments, which replace the old arrays).
  */
 import type { Graph, Value } from "../graph/ir.js";
-import { toOnnxBytes } from "../graph/onnx.js";
-import { Session, type Tensor } from "../runtime/session.js";
+import { openGraph } from "../runtime/open-graph.js";
+import type { Session, Tensor } from "../runtime/session.js";
 import { adamwStep, type AdamWConfig, type Moments } from "./adamw.js";
 import type { FloatData, Param } from "./params.js";
 import { pruneRows } from "./prune-rows.js";
@@ -49,7 +49,7 @@ async function variant(
   buildTrainGraph(graph, loss, params, o);
   // No spin-waiting: the step's many short kernels leave the second thread idle often, and spinning
   // it took CPU from the working thread (2x256 BERT step: 939-1111 -> 630-678 ms wall under load).
-  const session = await Session.create(toOnnxBytes(graph), { threads, spinWait: false });
+  const session = await openGraph(graph, { threads, spinWait: false });
   return { session, params, loraSeed: built.loraSeed?.name };
 }
 

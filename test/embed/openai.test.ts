@@ -120,7 +120,7 @@ describe("OpenAIEmbedder against a local mock server", () => {
       .embed(["a"])
       .catch((e) => e);
     expect(err).toBeInstanceOf(CareError);
-    expect(err.message).toMatch(/giving up after 3 attempts; last error: HTTP 503: overloaded/);
+    expect(err.message).toMatch(/gave up after 3 attempts; last error: HTTP 503: overloaded/);
     expect(err.message).toContain(`${base}/v1/embeddings`);
     expect(seen).toHaveLength(3);
   });

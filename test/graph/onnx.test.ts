@@ -48,8 +48,8 @@ describe("ProtoWriter", () => {
   });
 });
 
-function model(reads: { count: number }): { graph: Graph; w: Float32Array } {
-  const r = rng(11);
+function model(reads: { count: number }, seed = 11, shift = 0): { graph: Graph; w: Float32Array } {
+  const r = rng(seed);
   const w = Float32Array.from({ length: 64 * 32 }, () => r() - 0.5);
   const g = new Graph();
   const x = g.input("x", "float32", ["batch", 64]);
@@ -60,7 +60,7 @@ function model(reads: { count: number }): { graph: Graph; w: Float32Array } {
   const b = g.constant(
     "float32",
     [32],
-    Float32Array.from({ length: 32 }, (_, i) => i / 32),
+    Float32Array.from({ length: 32 }, (_, i) => i / 32 + shift),
   );
   g.output("y", softmax(linear(x, wv, b), -1));
   return { graph: g, w };
@@ -113,19 +113,56 @@ describe("saveModel", () => {
 describe("openGraph", () => {
   const x = Float32Array.from({ length: 64 }, (_, i) => Math.cos(i));
   const feeds = { x: { dtype: "float32" as const, shape: [1, 64], data: x } };
+  const run = async (session: Session) => {
+    const y = Array.from((await session.run(feeds)).y.data as Float32Array);
+    await session.dispose();
+    return y;
+  };
+  const files = (cacheDir: string) =>
+    readdirSync(cacheDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".onnx")).sort();
 
-  it("loads large models through a temporary external-data file and removes it", async () => {
-    const tempDir = mkdtempSync(join(dir, "open-"));
+  it("opens a graph over the limit from a cached external-data file, written once, same outputs as from memory", async () => {
+    const cacheDir = mkdtempSync(join(dir, "cache-"));
     const reads = { count: 0 };
-    const { graph } = model(reads);
-    const viaFile = await openGraph(graph, { inMemoryLimit: 0, tempDir });
-    expect(readdirSync(tempDir)).toEqual([]);
-    const viaBytes = await openGraph(graph);
-    expect(reads.count).toBe(2);
-    const a = (await viaFile.run(feeds)).y.data as Float32Array;
-    const b = (await viaBytes.run(feeds)).y.data as Float32Array;
-    await viaFile.dispose();
-    await viaBytes.dispose();
-    expect(Array.from(a)).toEqual(Array.from(b));
+    const viaBytes = await run(await openGraph(model(reads).graph));
+    expect(reads.count).toBe(1);
+    const viaFile = await run(await openGraph(model(reads).graph, { inMemoryWeights: 0, cacheDir }));
+    // Without a weights key the weights are hashed (one read), then written (another).
+    expect(reads.count).toBe(3);
+    const written = files(cacheDir);
+    expect(written).toHaveLength(1);
+    expect(existsSync(join(cacheDir, `${written[0]}.data`))).toBe(true);
+    const stamp = statSync(join(cacheDir, written[0])).mtimeMs;
+    expect(viaFile).toEqual(viaBytes);
+
+    const again = await run(await openGraph(model(reads).graph, { inMemoryWeights: 0, cacheDir }));
+    expect(reads.count).toBe(4);
+    expect(again).toEqual(viaBytes);
+    expect(files(cacheDir)).toEqual(written);
+    expect(statSync(join(cacheDir, written[0])).mtimeMs).toBe(stamp);
+  });
+
+  it("keys the file by the weights and by the graph: other weights or another constant get their own", async () => {
+    const cacheDir = mkdtempSync(join(dir, "cache-"));
+    const reads = { count: 0 };
+    const open = (graph: Graph) => openGraph(graph, { inMemoryWeights: 0, cacheDir }).then(run);
+    const base = await open(model(reads).graph);
+    const otherWeights = await open(model(reads, 12).graph);
+    const otherGraph = await open(model(reads, 11, 0.5).graph);
+    expect(files(cacheDir)).toHaveLength(3);
+    expect(otherWeights).not.toEqual(base);
+    expect(otherGraph).not.toEqual(base);
+  });
+
+  it("with a weights key finds the cached file without reading the weights", async () => {
+    const cacheDir = mkdtempSync(join(dir, "cache-"));
+    const reads = { count: 0 };
+    const o = { inMemoryWeights: 0, cacheDir, weightsKey: "checkpoint-a" };
+    await run(await openGraph(model(reads).graph, o));
+    expect(reads.count).toBe(1);
+    await run(await openGraph(model(reads).graph, o));
+    expect(reads.count).toBe(1);
+    await run(await openGraph(model(reads).graph, { ...o, weightsKey: "checkpoint-b" }));
+    expect(files(cacheDir)).toHaveLength(2);
   });
 });
