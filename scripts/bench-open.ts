@@ -8,7 +8,7 @@
  * Reported per mode: median open time (graph build + serialise/write + ORT load), the first forward
  * pass (8 x 32 tokens), the RSS after opening and the process's peak RSS. Without --model it makes
  * random checkpoints under .cache/bench-open: the bert-base shape (409 MB of weights) and a 4-layer,
- * 384-wide BERT just under the 64 MiB limit. Writes results/bench-open.json.
+ * 384-wide BERT (59 MB). Writes results/bench-open.json.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
