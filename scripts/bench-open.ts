@@ -22,7 +22,8 @@ import { loadCard } from "../src/models/card.js";
 import { buildEncoder, familyOf } from "../src/models/family.js";
 import { makeTiny, type MakeTinyOptions } from "../src/models/make-tiny.js";
 import { openGraph } from "../src/runtime/open-graph.js";
-import { int64Tensor } from "../src/runtime/session.js";
+import { tokenFeeds } from "../src/runtime/token-feeds.js";
+import { padBatch } from "../src/tokenize/tokenizer.js";
 import { writeFileAtomic } from "../src/util/atomic.js";
 import { openCheckpoint } from "../src/weights/checkpoint.js";
 
@@ -70,9 +71,8 @@ async function child(dir: string, mode: Mode, cacheDir: string, threads: number)
   const ids = Array.from({ length: 8 }, (_, r) =>
     Array.from({ length: 32 }, (_, i) => 100 + ((r * 31 + i) % 900)),
   );
-  const mask = ids.map((row) => row.map(() => 1));
   const t1 = performance.now();
-  await session.run({ input_ids: int64Tensor(ids), attention_mask: int64Tensor(mask) }, ["embedding"]);
+  await session.run(tokenFeeds(padBatch(ids, 0, "right")), ["embedding"]);
   const firstRunMs = performance.now() - t1;
   await session.dispose();
   const sample: Sample = {

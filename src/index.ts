@@ -110,7 +110,7 @@ export {
   type StoredDtype,
   type WriteDtype,
 } from "./weights/safetensors.js";
-export { openCheckpoint, openWeights, CheckpointWeights } from "./weights/checkpoint.js";
+export { openCheckpoint, openWeights, CheckpointWeights, type Checkpoint } from "./weights/checkpoint.js";
 export {
   TextTokenizer,
   padBatch,
@@ -143,7 +143,7 @@ export { readManifest, type IndexManifest, type ModelIdentity, type Quantization
 export { recallAtK } from "./store/recall.js";
 export { createServer, type CareServer, type ServerOptions } from "./serve/server.js";
 export { GgufEmbedder, type GgufEmbedderOptions } from "./embed/gguf.js";
-export { convertToGguf, type ConvertResult, type HfCheckpoint } from "./gguf/convert.js";
+export { convertToGguf, type ConvertResult } from "./gguf/convert.js";
 export { GGUF_OUT_TYPES, type GgufOutType } from "./gguf/tensor-type.js";
 export { readGgufHeader, type GgufHeader } from "./gguf/reader.js";
 export { gradients } from "./graph/autodiff.js";
@@ -183,7 +183,7 @@ export {
   type FalseNegativeAction,
 } from "./mine/filter.js";
 export { openCorpusRetriever, type CorpusRetriever, type MineQuery } from "./mine/retriever.js";
-export { writeStage1, stage1Row, TextHashSet } from "./mine/stage1.js";
+export { writeStage1, stage1Row, TextHashSet } from "./mine/self-pairs.js";
 export { ResumableJsonl, runChunks } from "./mine/resumable.js";
 export { emptyHistogram, histogramRows, type Histogram } from "./mine/histogram.js";
 export {
@@ -209,8 +209,8 @@ export {
   type TrainSourceCounts,
 } from "./mine/build-train.js";
 export { CARE_DEFAULTS } from "./care/defaults.js";
-export { trainStage1, docSpec, type Stage1Options } from "./care/stage1.js";
-export { trainStage2, type Stage2Options, type ContrastiveOptions } from "./care/stage2.js";
+export { trainStage1, docSpec, type Stage1Options } from "./care/train-stage1.js";
+export { trainStage2, type Stage2Options, type ContrastiveOptions } from "./care/train-stage2.js";
 export { trainSymmetric, type SymmetricOptions } from "./care/symmetric.js";
 export type { TrainOutcome } from "./care/outcome.js";
 export type { OptimOptions } from "./care/optim.js";

@@ -12,7 +12,7 @@ import * as ort from "onnxruntime-node";
 import { Graph, type Value } from "../../src/graph/ir.js";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { add, dynamicQuantizeMatMul, matmul, reduceSum } from "../../src/graph/ops.js";
-import { INT8_WEIGHT_MAX } from "../../src/models/checkpoint.js";
+import { INT8_WEIGHT_MAX } from "../../src/models/graph-weights.js";
 import { writeFileAtomic } from "../../src/util/atomic.js";
 import { seededRandom } from "./texts.js";
 import { summarizeLatency, type LatencySummary } from "./stats.js";

@@ -3,7 +3,7 @@
  * ([positive, G-1 hard negatives] per query, queries after one another), tokenised once up front.
  */
 import type { Tensor } from "../runtime/session.js";
-import { padBatch } from "../train/batch.js";
+import { trainingFeeds } from "../train/feeds.js";
 import { mixSeed, rng } from "../util/rng.js";
 import type { PairRow } from "./data.js";
 
@@ -115,14 +115,14 @@ export function collateTwo(
   const docs = batchGroups(batch, set, groupSize, seed).flat();
   return {
     ...prefixed(
-      padBatch(
+      trainingFeeds(
         batch.map((e) => e.query),
         { padId: q.padId, side: q.side },
       ),
       "q.",
     ),
     ...prefixed(
-      padBatch(
+      trainingFeeds(
         docs.map((i) => set.docs[i]),
         { padId: d.padId, side: d.side },
       ),
@@ -140,7 +140,7 @@ export function collateShared(
   pad: PadSpec,
 ): Record<string, Tensor> {
   const docs = batchGroups(batch, set, groupSize, seed).flat();
-  return padBatch([...batch.map((e) => e.query), ...docs.map((i) => set.docs[i])], {
+  return trainingFeeds([...batch.map((e) => e.query), ...docs.map((i) => set.docs[i])], {
     padId: pad.padId,
     side: pad.side,
   });

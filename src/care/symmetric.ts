@@ -18,7 +18,7 @@ import { contrastiveLoss, cutNormalize } from "./objective.js";
 import { resolveOptim, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
 import { buildPairSet, collateShared, type PairExample } from "./pairs.js";
-import { contrastiveSettings, type ContrastiveOptions } from "./stage2.js";
+import { contrastiveSettings, type ContrastiveOptions } from "./train-stage2.js";
 
 export interface SymmetricOptions extends ContrastiveOptions {
   /** The checkpoint folder that learns. */

@@ -3,8 +3,8 @@ import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from "
 import { CARE_DEFAULTS } from "../care/defaults.js";
 import type { TrainOutcome } from "../care/outcome.js";
 import type { OptimOptions } from "../care/optim.js";
-import { trainStage1 } from "../care/stage1.js";
-import { trainStage2 } from "../care/stage2.js";
+import { trainStage1 } from "../care/train-stage1.js";
+import { trainStage2 } from "../care/train-stage2.js";
 import { trainSymmetric } from "../care/symmetric.js";
 import type { Pooling } from "../models/family.js";
 

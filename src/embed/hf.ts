@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { buildEncoder, familyOf, type Family } from "../models/family.js";
 import { openGraph } from "../runtime/open-graph.js";
+import { tokenFeeds } from "../runtime/token-feeds.js";
 import type { Session } from "../runtime/session.js";
 import { padBatch, TextTokenizer } from "../tokenize/tokenizer.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
@@ -117,13 +118,7 @@ export class HfEmbedder implements Embedder {
         this.tokenizer.padId,
         this.card.padding_side,
       );
-      const result = await this.session.run(
-        {
-          input_ids: { dtype: "int64", shape: [idx.length, batch.seqLen], data: batch.ids },
-          attention_mask: { dtype: "int64", shape: [idx.length, batch.seqLen], data: batch.mask },
-        },
-        ["embedding"],
-      );
+      const result = await this.session.run(tokenFeeds(batch), ["embedding"]);
       const emb = result.embedding.data as Float32Array;
       idx.forEach((i, r) => {
         out[i] = normalize(emb.slice(r * this.hidden, r * this.hidden + this.dim));

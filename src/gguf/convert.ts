@@ -3,7 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { loadCard } from "../models/card.js";
 import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
-import { readJsonFile } from "../weights/checkpoint.js";
+import { readJsonFile, type Checkpoint } from "../weights/checkpoint.js";
 import type { TensorSource } from "../weights/source.js";
 import { GGML_QUANT_VERSION, GGUF_CARD_KEY, LlamaFileType } from "./format.js";
 import { GgufMetadata } from "./metadata.js";
@@ -18,20 +18,6 @@ const FILE_TYPE: Record<GgufOutType, LlamaFileType> = {
   q8_0: LlamaFileType.MOSTLY_Q8_0,
 };
 
-/** A checkpoint folder as `openCheckpoint` returns it; tests pass in-memory weights. */
-export interface HfCheckpoint {
-  dir: string;
-  config: Record<string, unknown>;
-  weights: TensorSource;
-}
-
-/** A checkpoint folder as `openCheckpoint` returns it; tests pass in-memory weights. */
-export interface HfCheckpoint {
-  dir: string;
-  config: Record<string, unknown>;
-  weights: TensorSource;
-}
-
 export interface ConvertResult {
   file: string;
   arch: string;
@@ -44,7 +30,11 @@ export interface ConvertResult {
  * a TensorSource) into a GGUF embedding model for llama.cpp: last-token pooling, end-of-text appended.
  * Shapes are checked against the config before anything is written; the output appears atomically.
  */
-export function convertToGguf(checkpoint: HfCheckpoint, out: string, type: GgufOutType): ConvertResult {
+export function convertToGguf(
+  checkpoint: Checkpoint<TensorSource>,
+  out: string,
+  type: GgufOutType,
+): ConvertResult {
   const { dir, config, weights } = checkpoint;
   const configFile = join(dir, "config.json");
   const h = qwenHparams(config, configFile);

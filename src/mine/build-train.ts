@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { AtomicJsonlWriter } from "../util/jsonl-writer.js";
 import { RETRIEVAL_TYPE, STS_TYPE, type Stage2Row } from "./records.js";
-import { writeStage1 } from "./stage1.js";
+import { writeStage1 } from "./self-pairs.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { SkipLog } from "../core/errors.js";
 import { readCMedQQ, type QuestionPair } from "../data/sources/cmedqq.js";

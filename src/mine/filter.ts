@@ -9,7 +9,7 @@ import { overlapKey } from "../data/splits.js";
 import { Progress } from "../util/progress.js";
 import { readMinedRows, RETRIEVAL_TYPE, stage2Row, type Candidate, type MinedRow } from "./records.js";
 import { fileIdentity, ResumableJsonl, runChunks } from "./resumable.js";
-import { writeStage1 } from "./stage1.js";
+import { writeStage1 } from "./self-pairs.js";
 
 /** What happens to a candidate every judge calls relevant: an unlabelled positive. */
 export type FalseNegativeAction = "promote" | "drop";

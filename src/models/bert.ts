@@ -5,20 +5,20 @@
 import type { Value } from "../graph/ir.js";
 import { gelu, layerNorm } from "../graph/nn.js";
 import { add, cast, gather, mul } from "../graph/ops.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { GraphWeights } from "./graph-weights.js";
 import type { ConfigReader } from "./config.js";
 import { attention, paddingBias, positionRange, positionsFromMask, splitHeads } from "./layers.js";
 import { denseAddNorm, denseBiasGelu, firstTokenAttention, selfAttention } from "./fused.js";
 import type { BodyOptions, FamilyBody } from "./body.js";
 
-function norm(ck: Checkpoint, x: Value, name: string, width: number, eps: number): Value {
+function norm(ck: GraphWeights, x: Value, name: string, width: number, eps: number): Value {
   return layerNorm(x, ck.tensor(`${name}.weight`, [width]), ck.tensor(`${name}.bias`, [width]), eps);
 }
 
 export const bertFamily: FamilyBody = {
   prefixes: (cfg) => (cfg.string("model_type") === "roberta" ? ["roberta.", "bert."] : ["bert."]),
   anchor: "embeddings.word_embeddings.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
+  build(cfg: ConfigReader, ck: GraphWeights, ids: Value, mask: Value, options: BodyOptions): Value {
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");
     const layers = cfg.int("num_hidden_layers");

@@ -1,5 +1,5 @@
 import type { Value } from "../graph/ir.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { GraphWeights } from "./graph-weights.js";
 import type { ConfigReader } from "./config.js";
 
 /** What a model family contributes to an encoder graph: its weight naming and its forward pass. */
@@ -9,7 +9,7 @@ export interface FamilyBody {
   /** A tensor every checkpoint of the family has (detects the prefix). */
   anchor: string;
   /** The last hidden state [batch, seq, hidden] from int64 input_ids and attention_mask [batch, seq]. */
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value;
+  build(cfg: ConfigReader, ck: GraphWeights, ids: Value, mask: Value, options: BodyOptions): Value;
 }
 
 export interface BodyOptions {

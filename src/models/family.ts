@@ -9,7 +9,7 @@ import type { TensorSource } from "../weights/source.js";
 import { CareError } from "../core/errors.js";
 import { bertFamily } from "./bert.js";
 import type { FamilyBody } from "./body.js";
-import { Checkpoint, type FloatDType } from "./checkpoint.js";
+import { GraphWeights, type FloatDType } from "./graph-weights.js";
 import { ConfigReader, type Config } from "./config.js";
 import { gteFamily } from "./gte.js";
 import { pool, type Pooling } from "./layers.js";
@@ -79,7 +79,7 @@ export function buildEncoder(config: Config, weights: TensorSource, options: Enc
   const graph = new Graph(`care-${family}`);
   const ids = graph.input("input_ids", "int64", ["batch", "seq"]);
   const mask = graph.input("attention_mask", "int64", ["batch", "seq"]);
-  const ck = new Checkpoint(graph, weights, dtype, options.quantize, body.prefixes(cfg), body.anchor);
+  const ck = new GraphWeights(graph, weights, dtype, options.quantize, body.prefixes(cfg), body.anchor);
   const fused = options.fused ?? false;
   const hiddenOut = (options.outputs ?? "all") === "all";
   const firstTokenOnly = fused && !hiddenOut && options.pooling === "cls";

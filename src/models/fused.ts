@@ -11,7 +11,7 @@ import {
 } from "../graph/contrib.js";
 import type { Value } from "../graph/ir.js";
 import { dynamicQuantizeLinear, slice } from "../graph/ops.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { GraphWeights } from "./graph-weights.js";
 import { MASKED } from "./layers.js";
 
 /**
@@ -22,7 +22,7 @@ import { MASKED } from "./layers.js";
  * head transposes (about 2% of a 16-token bert-base call).
  */
 export function selfAttention(
-  ck: Checkpoint,
+  ck: GraphWeights,
   x: Value,
   qkv: string[],
   width: number,
@@ -43,7 +43,7 @@ export function selfAttention(
  * and x's first row [b, 1, H] (the residual).
  */
 export function firstTokenAttention(
-  ck: Checkpoint,
+  ck: GraphWeights,
   x: Value,
   qkv: string[],
   width: number,
@@ -61,7 +61,7 @@ export function firstTokenAttention(
 
 /** LayerNorm(residual + x W^T + b) for the HF Linear `name` ([width, inp]) with a LayerNorm's (γ, β). */
 export function denseAddNorm(
-  ck: Checkpoint,
+  ck: GraphWeights,
   x: Value,
   name: string,
   inp: number,
@@ -75,7 +75,7 @@ export function denseAddNorm(
 }
 
 /** Exact GELU(x W^T + b) for the HF Linear `name` ([out, inp]). */
-export function denseBiasGelu(ck: Checkpoint, x: Value, name: string, out: number, inp: number): Value {
+export function denseBiasGelu(ck: GraphWeights, x: Value, name: string, out: number, inp: number): Value {
   return biasGelu(ck.project(x, [name], [out], inp), ck.biases([name], [out]));
 }
 
@@ -85,7 +85,7 @@ export function denseBiasGelu(ck: Checkpoint, x: Value, name: string, out: numbe
  * MatMul per Linear so that every weight is its own checkpoint tensor.
  */
 export function projectEach(
-  ck: Checkpoint,
+  ck: GraphWeights,
   x: Value,
   names: string[],
   outs: number[],

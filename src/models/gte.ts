@@ -8,7 +8,7 @@ import { gelu, layerNorm, rmsNorm } from "../graph/nn.js";
 import { multiHeadAttention } from "../graph/contrib.js";
 import { add, cast, gather, mul, reshape, slice } from "../graph/ops.js";
 import type { BodyOptions, FamilyBody } from "./body.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { GraphWeights } from "./graph-weights.js";
 import type { ConfigReader } from "./config.js";
 import { denseAddNorm, projectEach } from "./fused.js";
 import {
@@ -46,7 +46,7 @@ export function gteInvFreq(cfg: ConfigReader, dim: number): number[] {
 export const gteFamily: FamilyBody = {
   prefixes: () => ["new."],
   anchor: "embeddings.word_embeddings.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
+  build(cfg: ConfigReader, ck: GraphWeights, ids: Value, mask: Value, options: BodyOptions): Value {
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");
     const layers = cfg.int("num_hidden_layers");

@@ -8,7 +8,7 @@ import type { Value } from "../graph/ir.js";
 import { rmsNorm, silu } from "../graph/nn.js";
 import { add, gather, mul } from "../graph/ops.js";
 import type { BodyOptions, FamilyBody } from "./body.js";
-import type { Checkpoint } from "./checkpoint.js";
+import type { GraphWeights } from "./graph-weights.js";
 import type { ConfigReader } from "./config.js";
 import { projectEach } from "./fused.js";
 import {
@@ -35,7 +35,7 @@ function checkRopeScaling(cfg: ConfigReader): void {
 export const qwenFamily: FamilyBody = {
   prefixes: () => ["model."],
   anchor: "embed_tokens.weight",
-  build(cfg: ConfigReader, ck: Checkpoint, ids: Value, mask: Value, options: BodyOptions): Value {
+  build(cfg: ConfigReader, ck: GraphWeights, ids: Value, mask: Value, options: BodyOptions): Value {
     const qwen3 = cfg.string("model_type") === "qwen3";
     const H = cfg.int("hidden_size");
     const heads = cfg.int("num_attention_heads");

@@ -32,7 +32,7 @@ import { Stepper, type OptimizerMode, type TrainSpec } from "./stepper.js";
 export interface TrainerOptions<E> {
   outDir: string;
   examples: readonly E[];
-  /** Data feeds (e.g. padBatch(...) plus targets) for one micro-batch. */
+  /** Data feeds (e.g. trainingFeeds(...) plus targets) for one micro-batch. */
   collate: (batch: E[]) => Record<string, Tensor>;
   spec: TrainSpec;
   /** Writes the model(s) of a checkpoint into `dir` as Hugging Face folders (e.g. exportCheckpoint). */

@@ -6,12 +6,13 @@ import type { TensorSource } from "./source.js";
 
 /**
  * A Hugging Face checkpoint folder: config.json plus model.safetensors, or shards listed in
- * model.safetensors.index.json.
+ * model.safetensors.index.json. Readers that only need tensors take any TensorSource as `W` (tests
+ * pass in-memory weights).
  */
-export interface Checkpoint {
+export interface Checkpoint<W extends TensorSource = CheckpointWeights> {
   dir: string;
   config: Record<string, unknown>;
-  weights: CheckpointWeights;
+  weights: W;
 }
 
 /** The weights of a checkpoint, one file or sharded, read tensor by tensor. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { trainStage2 } from "../../src/care/stage2.js";
+import { trainStage2 } from "../../src/care/train-stage2.js";
 import { openWeights } from "../../src/weights/checkpoint.js";
 import { runCliChild } from "../helpers/cli-child.js";
 import { killAtCheckpoint } from "../helpers/kill-at-checkpoint.js";

@@ -6,7 +6,7 @@
 import { Graph, type Value } from "../../src/graph/ir.js";
 import { buildEncoder } from "../../src/models/family.js";
 import { randomWeights, tinyConfig, tinyDims } from "../../src/models/make-tiny.js";
-import { padBatch } from "../../src/train/batch.js";
+import { trainingFeeds } from "../../src/train/feeds.js";
 import { exportCheckpoint } from "../../src/train/export.js";
 import { l2Normalize, mse } from "../../src/train/losses.js";
 import { importGraph } from "../../src/train/params.js";
@@ -55,7 +55,7 @@ export function fitOptions(
     seed: 3,
     threads: 1,
     collate: (batch) => ({
-      ...padBatch(batch.map((e) => e.ids)),
+      ...trainingFeeds(batch.map((e) => e.ids)),
       target: { dtype, shape: [batch.length, HIDDEN], data: typed(batch.flatMap((e) => e.target)) },
     }),
     spec: {

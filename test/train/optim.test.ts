@@ -1,7 +1,7 @@
 /** AdamW, clipping, the schedule, batching and the data order, against hand-computed values. */
 import { describe, expect, it } from "vitest";
 import { adamwStep, clipFactor, globalNorm } from "../../src/train/adamw.js";
-import { padBatch } from "../../src/train/batch.js";
+import { trainingFeeds } from "../../src/train/feeds.js";
 import { linearWarmupDecay } from "../../src/train/schedule.js";
 import { stepIndices } from "../../src/train/trainer.js";
 
@@ -40,10 +40,10 @@ describe("optimisation pieces", () => {
   });
 
   it("pads to a multiple of 8, right or left", () => {
-    const b = padBatch([[5, 6, 7], Array.from({ length: 9 }, () => 1)], { padId: 0 });
+    const b = trainingFeeds([[5, 6, 7], Array.from({ length: 9 }, () => 1)], { padId: 0 });
     expect(b.input_ids.shape).toEqual([2, 16]);
     expect(Array.from(b.attention_mask.data.slice(0, 4), Number)).toEqual([1, 1, 1, 0]);
-    const left = padBatch([[5, 6]], { side: "left" });
+    const left = trainingFeeds([[5, 6]], { side: "left" });
     expect(left.input_ids.shape).toEqual([1, 8]);
     expect(Array.from(left.input_ids.data, Number)).toEqual([0, 0, 0, 0, 0, 0, 5, 6]);
   });

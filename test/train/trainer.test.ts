@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { buildEncoder } from "../../src/models/family.js";
 import { Session } from "../../src/runtime/session.js";
-import { padBatch } from "../../src/train/batch.js";
+import { trainingFeeds } from "../../src/train/feeds.js";
 import { train, type TrainResult } from "../../src/train/trainer.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
 import { killAtCheckpoint } from "../helpers/kill-at-checkpoint.js";
@@ -33,7 +33,7 @@ async function fitLoss(dir: string): Promise<number> {
     threads: 1,
   });
   const ex = examples(24);
-  const out = await s.run(padBatch(ex.map((e) => e.ids)));
+  const out = await s.run(trainingFeeds(ex.map((e) => e.ids)));
   await s.dispose();
   const emb = out["embedding"].data as Float32Array;
   let total = 0;

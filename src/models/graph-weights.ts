@@ -15,7 +15,7 @@ const LEGACY_SUFFIXES: [string, string][] = [
   [".bias", ".beta"],
 ];
 
-export class Checkpoint {
+export class GraphWeights {
   private prefix = "";
 
   constructor(

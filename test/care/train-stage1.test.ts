@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { trainStage1, docSpec } from "../../src/care/stage1.js";
+import { trainStage1, docSpec } from "../../src/care/train-stage1.js";
 import { embedDocuments } from "../../src/care/doc-cache.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { convertToGguf } from "../../src/gguf/convert.js";

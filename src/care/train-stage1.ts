@@ -11,7 +11,7 @@ import { normalize } from "../util/vector.js";
 import { Graph } from "../graph/ir.js";
 import type { Pooling } from "../models/family.js";
 import type { Tensor } from "../runtime/session.js";
-import { padBatch } from "../train/batch.js";
+import { trainingFeeds } from "../train/feeds.js";
 import { importGraph } from "../train/params.js";
 import { train } from "../train/trainer.js";
 import { CareError } from "../core/errors.js";
@@ -114,7 +114,7 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
         },
       },
       collate: (batch) => {
-        const feeds: Record<string, Tensor> = padBatch(
+        const feeds: Record<string, Tensor> = trainingFeeds(
           batch.map((e) => e.ids),
           { padId: q.padId, side: q.paddingSide },
         );
