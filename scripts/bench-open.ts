@@ -2,7 +2,7 @@
  * `tsx scripts/bench-open.ts [--runs N] [--threads N] [--model <dir>]...`: what the graph-opening
  * policy of src/runtime/open-graph.ts costs. Each checkpoint's inference graph (as HfEmbedder builds
  * it) is opened three ways, each in a fresh process so its peak RSS is its own:
- *   memory     the ONNX bytes handed to ONNX Runtime (what openGraph does up to IN_MEMORY_WEIGHTS);
+ *   memory     the ONNX bytes handed to ONNX Runtime (what openGraph does up to 16 MiB of weights);
  *   file-cold  an external-data file written into an empty cache, then opened (the first open);
  *   file-warm  the same file opened again (every later open of that checkpoint).
  * Reported per mode: median open time (graph build + serialise/write + ORT load), the first forward

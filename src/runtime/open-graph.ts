@@ -20,10 +20,10 @@ import { Session, type SessionOptions } from "./session.js";
  * Weight bytes up to which a graph is opened from memory. Measured by `tsx scripts/bench-open.ts`
  * (BERT encoders, peak RSS from memory / cached file): 3 MB of weights 125 / 120 MB, 12 MB 159 / 120,
  * 27 MB 218 / 132, 59 MB 325 / 151, bert-base (388 MB) 1525 / 456; a warm file open was also the
- * faster one from 12 MB up. Below about 16 MiB the saving is small and the first open's write costs
- * more than it saves.
+ * faster one at every size. Below about 16 MiB the memory saved is small and the first open's write
+ * costs more time than it saves.
  */
-export const IN_MEMORY_WEIGHTS = 16 * 1024 * 1024;
+const IN_MEMORY_WEIGHTS = 16 * 1024 * 1024;
 
 export interface OpenGraphOptions extends SessionOptions {
   /** Weight bytes above which the graph is opened from the file cache (default IN_MEMORY_WEIGHTS). */
