@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson, encoderIdentity, sameIdentity, type EncoderInfo, type Side } from "../embed/identity.js";
+import {
+  canonicalJson,
+  encoderIdentity,
+  sameIdentity,
+  type EncoderInfo,
+  type Side,
+} from "../embed/identity.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 

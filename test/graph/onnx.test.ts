@@ -119,7 +119,9 @@ describe("openGraph", () => {
     return y;
   };
   const files = (cacheDir: string) =>
-    readdirSync(cacheDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".onnx")).sort();
+    readdirSync(cacheDir, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".onnx"))
+      .sort();
 
   it("opens a graph over the limit from a cached external-data file, written once, same outputs as from memory", async () => {
     const cacheDir = mkdtempSync(join(dir, "cache-"));
