@@ -9,6 +9,9 @@ import {
 } from "../models/make-tiny.js";
 import { CareError } from "../core/errors.js";
 import type { WriteDtype } from "../weights/safetensors.js";
+import { parseSpec } from "../core/spec.js";
+import { parseHubId } from "../hub/id.js";
+import { pullModel } from "../hub/pull.js";
 
 interface MakeTinyFlags {
   family?: string;
@@ -80,5 +83,25 @@ export function register(program: Command): void {
         `wrote ${made.dir}: ${c.model_type}, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ` +
           `vocab ${c.vocab_size}, ${c.torch_dtype}; card: pooling ${made.card.pooling}, max_length ${made.card.max_length}\n`,
       );
+    });
+
+  models
+    .command("pull")
+    .description(
+      "download a Hub model (hf:<org>/<name>[@<revision>]) into the Hugging Face cache ahead of time; " +
+        "prints its snapshot folder",
+    )
+    .argument("<spec>", "hf:<org>/<name>[@<revision>], or a care: pair with Hub ids on either side")
+    .action(async (spec: string) => {
+      const parsed = parseSpec(spec);
+      const names =
+        parsed.kind === "hf" ? [parsed.dir] : parsed.kind === "care" ? [parsed.queryDir, parsed.docDir] : [];
+      const refs = names.map((n) => n.replace(/^hf:/, "")).map((n) => ({ n, ref: parseHubId(n) }));
+      if (refs.length === 0 || refs.some((r) => !r.ref)) {
+        throw new CareError(
+          `"${spec}" names no Hub model; expected hf:<org>/<name>[@<revision>] (care: pairs of such ids also work)`,
+        );
+      }
+      for (const { ref } of refs) process.stdout.write(`${await pullModel(ref!)}\n`);
     });
 }

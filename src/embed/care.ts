@@ -26,7 +26,7 @@ export class CareEmbedder implements Embedder {
       );
     }
     this.dim = query.dim;
-    this.name = `care:${query.dir},${document.name.startsWith("hf:") ? document.name.slice(3) : document.name}`;
+    this.name = `care:${query.name.slice(3)},${document.name.startsWith("hf:") ? document.name.slice(3) : document.name}`;
   }
 
   encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {

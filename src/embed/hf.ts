@@ -14,6 +14,8 @@ import { checkpointIdentity, identityKey, type Identity } from "./identity.js";
 export interface HfOptions {
   /** Intra-op threads for ONNX Runtime (default 2). */
   threads?: number;
+  /** What the spec called the model (a Hub id rather than its cache folder); default the folder. */
+  name?: string;
   /** Output width (Matryoshka truncation before normalising); default the card's `dim`. */
   dim?: number;
   /** Dynamic int8 quantisation of the linear layers. */
@@ -51,7 +53,7 @@ export class HfEmbedder implements Embedder {
     private readonly identity: Identity,
     private readonly options: HfOptions,
   ) {
-    this.name = `hf:${dir}`;
+    this.name = `hf:${options.name ?? dir}`;
     this.hidden = config.hidden_size as number;
     this.dim = outputDim(card, this.hidden, options.dim);
     this.maxLength = Math.min(

@@ -1,6 +1,7 @@
 import { CareError } from "../core/errors.js";
 import type { Embedder } from "../core/embedder.js";
 import { parseSpec, type ModelSpec } from "../core/spec.js";
+import { checkpointDir } from "../hub/pull.js";
 import type { CareEmbedder } from "./care.js";
 import type { HfOptions } from "./hf.js";
 
@@ -10,7 +11,8 @@ export interface LoadOptions {
 }
 
 /**
- * Opens the dense embedder a spec names. Backends are imported lazily so that, say, a BM25 run never
+ * Opens the dense embedder a spec names. A checkpoint named by a Hub id (`hf:<org>/<name>[@<rev>]`) is
+ * pulled into the Hugging Face cache first, here and nowhere else (see hub/pull.ts). Backends are imported lazily so that, say, a BM25 run never
  * loads ONNX Runtime. Each backend module adds its case here.
  */
 export async function loadEmbedder(spec: string | ModelSpec, options: LoadOptions = {}): Promise<Embedder> {
@@ -18,7 +20,7 @@ export async function loadEmbedder(spec: string | ModelSpec, options: LoadOption
   switch (parsed.kind) {
     case "hf": {
       const { HfEmbedder } = await import("./hf.js");
-      return HfEmbedder.open(parsed.dir, { threads: options.threads });
+      return HfEmbedder.open(await checkpointDir(parsed.dir), { threads: options.threads, name: parsed.dir });
     }
     case "care":
       return openCareEmbedder(parsed.queryDir, parsed.docDir, { threads: options.threads });
@@ -49,11 +51,11 @@ export async function openCareEmbedder(
 ): Promise<CareEmbedder> {
   const { HfEmbedder } = await import("./hf.js");
   const { CareEmbedder } = await import("./care.js");
-  const query = await HfEmbedder.open(queryDir, hf);
+  const query = await HfEmbedder.open(await checkpointDir(queryDir), { ...hf, name: queryDir });
   try {
     const document = DOC_SCHEMES.some((s) => docSide.startsWith(s))
       ? await loadEmbedder(parseSpec(docSide), { threads: hf.threads })
-      : await HfEmbedder.open(docSide, { ...hf, dim: undefined });
+      : await HfEmbedder.open(await checkpointDir(docSide), { ...hf, dim: undefined, name: docSide });
     try {
       return new CareEmbedder(query, document);
     } catch (e) {
