@@ -3,6 +3,7 @@ import { register as registerDemo } from "./demo.js";
 import { register as registerData } from "./data.js";
 import { register as registerModels } from "./models.js";
 import { register as registerGguf } from "./gguf.js";
+import { register as registerEmbed } from "./embed.js";
 import { register as registerBench } from "./bench.js";
 import { register as registerReport } from "./report.js";
 import { register as registerIndex } from "./index-cmd.js";
@@ -26,6 +27,7 @@ const modules: ((program: Command) => void)[] = [
   registerTrain,
   registerModels,
   registerGguf,
+  registerEmbed,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { CareError } from "../core/errors.js";
+import { DEVICES, executionProviders } from "../runtime/device.js";
 import { registerCommands } from "./commands.js";
 
 /** The `care` command line. Each command lives in its own module under src/cli and registers itself. */
@@ -8,7 +9,21 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command("care")
     .description("Chinese medical retrieval: CMedTEB benchmark harness and CARE asymmetric encoders")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addOption(
+      new Option("--device <device>", "where ONNX models run (default $CARE_DEVICE, else cpu)").choices(
+        DEVICES,
+      ),
+    )
+    .hook("preAction", (cmd) => {
+      // The choice travels as CARE_DEVICE so that encoder worker threads and child processes see it too;
+      // checking it now refuses a missing CUDA provider before any model is pulled or built.
+      const device = (cmd.opts() as { device?: string }).device;
+      if (device) {
+        process.env.CARE_DEVICE = device;
+        executionProviders();
+      }
+    });
   registerCommands(program);
   await program.parseAsync(argv);
 }

@@ -8,6 +8,7 @@
 import * as ort from "onnxruntime-node";
 import type { DType, TypedData } from "../graph/ir.js";
 import { CareError } from "../core/errors.js";
+import { executionProviders } from "./device.js";
 
 export interface SessionOptions {
   /** Intra-op threads (default 2). */
@@ -49,7 +50,9 @@ export class Session {
 
   /** Opens a model from ONNX bytes or a file path (needed when the model has external data). */
   static async create(model: Uint8Array | string, options: SessionOptions = {}): Promise<Session> {
+    const providers = executionProviders();
     const opts: ort.InferenceSession.SessionOptions = {
+      executionProviders: providers,
       intraOpNumThreads: options.threads ?? 2,
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
@@ -64,7 +67,8 @@ export class Session {
           : await ort.InferenceSession.create(model, opts);
       return new Session(session, source);
     } catch (e) {
-      throw new CareError(`ONNX Runtime could not load the model: ${(e as Error).message}`, source);
+      const on = providers[0] === "cpu" ? "" : ` on ${providers[0]} (CARE_DEVICE)`;
+      throw new CareError(`ONNX Runtime could not load the model${on}: ${(e as Error).message}`, source);
     }
   }
 

@@ -1,0 +1,126 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { TaskResult } from "../../src/bench/result.js";
+import { runCliChild } from "../helpers/cli-child.js";
+import { writeToySuite } from "../bench/helpers/toy-suite.js";
+import { MockHub, sha256, type MockRepo } from "./mock-hub.js";
+import { writeTinyRepo } from "./tiny-repo.js";
+
+const root = mkdtempSync(join(tmpdir(), "care-cli-hub-"));
+const saved = { ...process.env };
+let hub: MockHub;
+let repo: MockRepo;
+let fixture: ReturnType<typeof writeTinyRepo>;
+
+async function care(...args: string[]): Promise<string> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  try {
+    await main(["node", "care", ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out.join("");
+}
+
+const embeddings = (jsonl: string) =>
+  jsonl
+    .trim()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { embedding: number[] }).embedding);
+
+beforeAll(async () => {
+  fixture = writeTinyRepo(root);
+  hub = await MockHub.start();
+  repo = hub.addRepo("org/tiny", fixture.repo);
+  Object.assign(process.env, { HF_ENDPOINT: hub.url, HF_HOME: join(root, "hf"), CARE_QUIET: "1" });
+  delete process.env.HF_HUB_CACHE;
+  delete process.env.HF_TOKEN;
+  delete process.env.HF_HUB_OFFLINE;
+});
+afterAll(async () => {
+  process.env = saved;
+  await hub.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("Hub ids on the command line (mock hub through HF_ENDPOINT)", () => {
+  it("resumes a shard after the pull was killed in the middle of it", async () => {
+    const shard = repo.files.get(fixture.shards[0])!;
+    const cut = Math.floor(shard.length / 2);
+    hub.faults.set(sha256(shard), { after: cut, kind: "stall" });
+    const part = join(root, "hf", "hub", "models--org--tiny", "blobs", `${sha256(shard)}.incomplete`);
+    const first = runCliChild(["models", "pull", "hf:org/tiny"]);
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(part) && statSync(part).size === cut)) {
+      if (Date.now() > deadline) throw new Error("the pull never reached the stall");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill("SIGKILL");
+    expect((await first.done).code).toBeNull();
+
+    hub.seen.length = 0;
+    const printed = await care("models", "pull", "hf:org/tiny");
+    const snapshot = join(root, "hf", "hub", "models--org--tiny", "snapshots", repo.commit);
+    expect(printed.trim()).toBe(snapshot);
+    expect(readFileSync(join(snapshot, fixture.shards[0])).equals(shard)).toBe(true);
+    expect(hub.downloads(sha256(shard) + "?signature=x").map((s) => s.range)).toEqual([`bytes=${cut}-`]);
+    expect(existsSync(part)).toBe(false);
+  }, 90_000);
+
+  it("embeds with a Hub id exactly as with the folder it came from", async () => {
+    const texts = join(root, "texts.txt");
+    writeFileSync(texts, "头痛发热怎么办\n高血压的治疗\n");
+    const viaHub = embeddings(await care("embed", "--model", "hf:org/tiny", "--input", texts));
+    const viaFolder = embeddings(await care("embed", "--model", `hf:${fixture.local}`, "--input", texts));
+    expect(viaHub).toHaveLength(2);
+    expect(viaHub).toEqual(viaFolder);
+  });
+
+  it("runs care bench --model hf:org/name against the mock hub, offline too once cached", async () => {
+    const suite = writeToySuite(root);
+    const out = join(root, "results");
+    const printed = await care(
+      "bench",
+      "--model",
+      "hf:org/tiny",
+      "--tasks",
+      join(suite, "toy-retrieval"),
+      "--out",
+      out,
+    );
+    expect(printed).toContain("model: hf:org/tiny");
+    const result = JSON.parse(
+      readFileSync(join(out, "hf_org_tiny", "toy-retrieval.json"), "utf8"),
+    ) as TaskResult;
+    expect(result.model).toBe("hf:org/tiny");
+    expect(result.main_score).toBeGreaterThan(0);
+
+    process.env.HF_HUB_OFFLINE = "1";
+    try {
+      hub.seen.length = 0;
+      await care(
+        "bench",
+        "--model",
+        "hf:org/tiny",
+        "--tasks",
+        join(suite, "toy-retrieval"),
+        "--out",
+        out,
+        "--overwrite",
+      );
+      expect(hub.seen).toHaveLength(0);
+      await expect(care("bench", "--model", "hf:org/other", "--tasks", suite, "--out", out)).rejects.toThrow(
+        /hf:org\/other: HF_HUB_OFFLINE is set, and revision "main" is not recorded in the cache/,
+      );
+    } finally {
+      delete process.env.HF_HUB_OFFLINE;
+    }
+  });
+});
