@@ -7,7 +7,7 @@
 const LAYERS = [
   ["core"],
   ["util"],
-  ["graph", "weights", "tasks"],
+  ["graph", "weights", "tasks", "hub"],
   ["tokenize"],
   ["models"],
   ["runtime"],

@@ -3,6 +3,8 @@ import { CareError } from "./errors.js";
 /**
  * Model spec strings, one grammar everywhere (bench, index, serve, mine, curate):
  * `bm25`, `hf:<dir>`, `care:<query-dir>,<doc-dir>`, `gguf:<file>`, `openai:<base-url>#<model>`.
+ * A checkpoint "dir" may also be a Hub id, `<org>/<name>[@<revision>]`: an existing local path wins,
+ * and embed/load pulls anything else shaped like an id (see hub/pull.ts).
  */
 export type ModelSpec =
   | { kind: "bm25" }
@@ -12,7 +14,7 @@ export type ModelSpec =
   | { kind: "openai"; baseUrl: string; model: string };
 
 export const SPEC_GRAMMAR =
-  "bm25 | hf:<dir> | care:<query-dir>,<doc-dir> | gguf:<file> | openai:<base-url>#<model>";
+  "bm25 | hf:<dir> | hf:<org>/<name>[@<revision>] | care:<query>,<doc> | gguf:<file> | openai:<base-url>#<model>";
 
 export function parseSpec(spec: string): ModelSpec {
   const s = spec.trim();
