@@ -131,6 +131,9 @@ export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCar
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";
+export { checkpointDir, pullModel, type PullOptions } from "./hub/pull.js";
+export { parseHubId, type HubRef } from "./hub/id.js";
+export { hubSettings, type HubSettings } from "./hub/settings.js";
 export { buildIndex, type BuildIndexOptions, type BuildReport } from "./store/build.js";
 export {
   openIndex,

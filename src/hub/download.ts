@@ -47,7 +47,7 @@ export async function downloadBlob(
       rmSync(part);
       have = 0;
     }
-    if (have === info.size) break;
+    if (have === info.size && existsSync(part)) break;
     let problem: string;
     try {
       const res = await fetch(info.url, {
