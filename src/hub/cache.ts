@@ -47,7 +47,10 @@ export class RepoCache {
     try {
       symlinkSync(relative(dirname(target), this.blob(etag)), target);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // EEXIST: a concurrent pull of the same snapshot linked it a moment ago.
+      if (code === "EEXIST") return;
+      if (code !== "EPERM") throw e;
       copyFileSync(this.blob(etag), target);
     }
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CareError } from "../core/errors.js";
+import { withFileLock } from "../util/file-lock.js";
 import { RepoCache } from "./cache.js";
 import { HubClient, HubUnreachable } from "./client.js";
 import { downloadBlob } from "./download.js";
@@ -71,9 +72,11 @@ export async function pullModel(ref: HubRef, options: PullOptions = {}): Promise
       if (cache.has(commit, file)) continue;
       const info = await client.fileInfo(ref.repo, commit, file);
       const blob = cache.blob(info.etag);
-      if (!(existsSync(blob) && statSync(blob).size === info.size)) {
-        await downloadBlob(client, info, blob, `${ref.repo} ${file}`, quiet);
-      }
+      await withFileLock(blob, async () => {
+        if (!(existsSync(blob) && statSync(blob).size === info.size)) {
+          await downloadBlob(client, info, blob, `${ref.repo} ${file}`, quiet);
+        }
+      });
       cache.link(commit, file, info.etag);
     }
   };

@@ -147,6 +147,19 @@ describe("pull into the Hugging Face cache", () => {
     expect(hub.seen.map((s) => s.path)).toEqual([`/api/models/org/tiny/revision/main`]);
   });
 
+  it("lets two pulls of one model run at once, each file downloaded once", async () => {
+    const pull = () => pullModel({ repo: "org/tiny", revision: "main" }, { settings: settings(), ...fast });
+    const [a, b] = await Promise.all([pull(), pull()]);
+    expect(a).toBe(b);
+    for (const shard of fixture.shards) {
+      expect(hub.downloads(sha256(repo.files.get(shard)!) + "?signature=x")).toHaveLength(1);
+      expect(readFileSync(join(a, shard)).equals(repo.files.get(shard)!)).toBe(true);
+    }
+    expect(
+      readdirSync(join(cacheDir, "models--org--tiny", "blobs")).filter((f) => !/^[0-9a-f]+$/.test(f)),
+    ).toEqual([]);
+  });
+
   it("answers a local folder as it is, even when it also looks like a Hub id", async () => {
     const cwd = process.cwd();
     process.chdir(root);
