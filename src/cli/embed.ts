@@ -63,12 +63,11 @@ async function embedAll(embedder: Embedder, o: EmbedFlags, prompt: string): Prom
   const write = async (text: string) => {
     if (sink && !sink.write(text)) await once(sink, "drain");
   };
+  const encode = textEncoder(embedder, prompt);
   let batch: string[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = await embedder.encodeCorpus(
-      batch.map((text, i) => ({ id: String(i), text: prompt + text })),
-    );
+    const rows = await encode(batch.map((text) => prompt + text));
     for (const r of rows) {
       if (npy) npy.append(r);
       else await write(`{"embedding":${JSON.stringify(Array.from(r))}}\n`);
@@ -140,6 +139,17 @@ function isJsonObject(line: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * How texts are embedded: a checkpoint's own text path, which adds no prompt of the model's and is told
+ * which prefix is the prompt (so a model whose pooling leaves the prompt out can); any other embedder's
+ * document path.
+ */
+function textEncoder(embedder: Embedder, prompt: string): (texts: string[]) => Promise<Float32Array[]> {
+  const own = embedder as { encodeTexts?: (texts: string[], prompt?: string) => Promise<Float32Array[]> };
+  if (own.encodeTexts) return (texts) => own.encodeTexts!(texts, prompt);
+  return (texts) => embedder.encodeCorpus(texts.map((text, i) => ({ id: String(i), text })));
 }
 
 /** A prompt of the checkpoint's sentence-transformers config (the document side of a CARE pair). */
