@@ -28,7 +28,7 @@ export function register(program: Command): void {
   program
     .command("embed")
     .description(
-      'embed texts (plain lines, or JSONL with a "text" field) as they are, the prompt put in front: ' +
+      'embed texts (plain lines, or JSONL with a "text" field) as they are, a prompt put in front only where given: ' +
         'one {"embedding": [...]} per line, or a float32 .npy of shape [n, dim]',
     )
     .requiredOption("--model <spec>", `model: ${SPEC_GRAMMAR}`)
