@@ -160,6 +160,25 @@ describe("pull into the Hugging Face cache", () => {
     ).toEqual([]);
   });
 
+  it("pins a commit (no ref written, offline by commit) and refuses a repository without safetensors", async () => {
+    const ref = { repo: "org/tiny", revision: repo.commit };
+    const dir = await pullModel(ref, { settings: settings(), ...fast });
+    expect(dir).toBe(join(cacheDir, "models--org--tiny", "snapshots", repo.commit));
+    expect(existsSync(join(cacheDir, "models--org--tiny", "refs"))).toBe(false);
+    expect(await pullModel(ref, { settings: settings({ offline: true }) })).toBe(dir);
+
+    const binOnly = join(root, "bin-only");
+    mkdirSync(binOnly, { recursive: true });
+    writeFileSync(join(binOnly, "config.json"), "{}");
+    writeFileSync(join(binOnly, "pytorch_model.bin"), "weights");
+    hub.addRepo("org/bin-only", binOnly);
+    await expect(
+      pullModel({ repo: "org/bin-only", revision: "main" }, { settings: settings(), ...fast }),
+    ).rejects.toThrow(
+      /hf:org\/bin-only \(commit \w+\) has no model.safetensors or model.safetensors.index.json \(pytorch_model.bin is not read: .*hf:org\/bin-only@refs\/pr\/<n>/,
+    );
+  });
+
   it("answers a local folder as it is, even when it also looks like a Hub id", async () => {
     const cwd = process.cwd();
     process.chdir(root);
