@@ -17,8 +17,11 @@ export interface MockRepo {
   id: string;
   commit: string;
   files: Map<string, Buffer>;
-  /** Gated: only this bearer token may read it. */
-  token?: string;
+  /**
+   * Who may read it, as the Hub answers: a gated repo lists its files to anyone but serves them only
+   * to `token` (401 without a token, 403 with another); a private one answers 401 to all else.
+   */
+  access?: { kind: "gated" | "private"; token: string };
   /** Listed by the revision route but answered 404 by resolve. */
   vanished: Set<string>;
 }
@@ -60,7 +63,7 @@ export class MockHub {
   }
 
   /** Serves every file under `dir` as repository `id` at a fixed commit. */
-  addRepo(id: string, dir: string, options: { token?: string; commit?: string } = {}): MockRepo {
+  addRepo(id: string, dir: string, options: { access?: MockRepo["access"]; commit?: string } = {}): MockRepo {
     const files = new Map<string, Buffer>();
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
@@ -75,7 +78,7 @@ export class MockHub {
       id,
       commit: options.commit ?? sha("sha1", id),
       files,
-      token: options.token,
+      access: options.access,
       vanished: new Set(),
     };
     this.repos.set(id, repo);
@@ -115,7 +118,20 @@ export class MockHub {
     if (!m) return fail(res, 404, "NotFound", "no such route");
     const repo = this.repos.get(m[1]);
     if (!repo) return fail(res, 404, "RepoNotFound", "Repository not found");
-    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+    const auth = req.headers.authorization;
+    if (
+      repo.access &&
+      auth !== `Bearer ${repo.access.token}` &&
+      (repo.access.kind === "private" || resolve)
+    ) {
+      if (repo.access.kind === "private") return fail(res, 401, "RepoNotFound", "Repository not found");
+      if (auth)
+        return fail(
+          res,
+          403,
+          "GatedRepo",
+          `Access to model ${repo.id} is restricted and you are not in the authorized list.`,
+        );
       return fail(
         res,
         401,

@@ -40,7 +40,8 @@ beforeAll(async () => {
   fixture = writeTinyRepo(root);
   hub = await MockHub.start();
   repo = hub.addRepo("org/tiny", fixture.repo);
-  hub.addRepo("org/gated", fixture.repo, { token: "hf_secret_token_123" });
+  hub.addRepo("org/gated", fixture.repo, { access: { kind: "gated", token: "hf_secret_token_123" } });
+  hub.addRepo("org/private", fixture.repo, { access: { kind: "private", token: "hf_secret_token_123" } });
 });
 afterAll(async () => {
   await hub.close();
@@ -220,20 +221,27 @@ describe("pull into the Hugging Face cache", () => {
     }
   });
 
-  it("refuses a gated model without a token (401) and reads it with one, never writing the token", async () => {
-    const err = await pullModel(
-      { repo: "org/gated", revision: "main" },
-      { settings: settings(), ...fast },
-    ).catch((e) => e);
-    expect(err).toBeInstanceOf(CareError);
-    expect(err.message).toMatch(/org\/gated.*401 unauthorized.*set HF_TOKEN/);
+  it("refuses gated and private models without the right token, reads them with it, never writing it", async () => {
     const token = "hf_secret_token_123";
-    const wrong = await pullModel(
-      { repo: "org/gated", revision: "main" },
-      { settings: settings({ token: "hf_bad" }), ...fast },
-    ).catch((e) => e);
-    expect(wrong.message).toMatch(/401 unauthorized.*token in HF_TOKEN was refused/);
-    expect(wrong.message).not.toContain("hf_bad");
+    const pull = (repo: string, t?: string) =>
+      pullModel({ repo, revision: "main" }, { settings: settings({ token: t }), ...fast }).catch(
+        (e: unknown) => e,
+      );
+    // Gated: the file list is public, the files are not.
+    const gatedNone = (await pull("org/gated")) as Error;
+    expect(gatedNone).toBeInstanceOf(CareError);
+    expect(gatedNone.message).toMatch(
+      /file "[^"]+" of org\/gated@\w+: 401 unauthorized \(the Hub says: .*must be authenticated.\): .*set HF_TOKEN/,
+    );
+    const gatedWrong = (await pull("org/gated", "hf_bad")) as Error;
+    expect(gatedWrong.message).toMatch(/403 forbidden.*accept its terms on the model page/);
+    expect(gatedWrong.message).not.toContain("hf_bad");
+    // Private: even the file list is refused.
+    expect(((await pull("org/private")) as Error).message).toMatch(
+      /model org\/private revision "main" at .*: 401 unauthorized.*set HF_TOKEN/,
+    );
+    expect(((await pull("org/private", "hf_bad")) as Error).message).toMatch(/token in HF_TOKEN was refused/);
+    expect(await pull("org/private", token)).toMatch(/snapshots/);
     const dir = await pullModel(
       { repo: "org/gated", revision: "main" },
       { settings: settings({ token }), ...fast },
