@@ -19,10 +19,8 @@ export async function main(argv: string[]): Promise<void> {
       // The choice travels as CARE_DEVICE so that encoder worker threads and child processes see it too;
       // checking it now refuses a missing CUDA provider before any model is pulled or built.
       const device = (cmd.opts() as { device?: string }).device;
-      if (device) {
-        process.env.CARE_DEVICE = device;
-        executionProviders();
-      }
+      if (device) process.env.CARE_DEVICE = device;
+      executionProviders();
     });
   registerCommands(program);
   await program.parseAsync(argv);

@@ -38,5 +38,9 @@ describe("device choice", () => {
     if (hasCuda) await expect(run).rejects.toThrow(/not a checkpoint folder/);
     else await expect(run).rejects.toThrow(/no CUDA execution provider/);
     expect(process.env.CARE_DEVICE).toBe("cuda");
+    // Set in the environment instead, it is checked up front all the same.
+    const fromEnv = main(["node", "care", "embed", "--model", "hf:/no/such/model"]);
+    if (hasCuda) await expect(fromEnv).rejects.toThrow(/not a checkpoint folder/);
+    else await expect(fromEnv).rejects.toThrow(/no CUDA execution provider/);
   });
 });
