@@ -11,9 +11,10 @@ export interface LoadOptions {
 }
 
 /**
- * Opens the dense embedder a spec names. A checkpoint named by a Hub id (`hf:<org>/<name>[@<rev>]`) is
- * pulled into the Hugging Face cache first, here and nowhere else (see hub/pull.ts). Backends are imported lazily so that, say, a BM25 run never
- * loads ONNX Runtime. Each backend module adds its case here.
+ * Opens the dense embedder a spec names. A checkpoint named by a Hub id (`hf:<org>/<name>[@<rev>]`)
+ * is pulled into the Hugging Face cache first, here and nowhere else (see hub/pull.ts). Backends are
+ * imported lazily so that, say, a BM25 run never loads ONNX Runtime. Each backend module adds its case
+ * here.
  */
 export async function loadEmbedder(spec: string | ModelSpec, options: LoadOptions = {}): Promise<Embedder> {
   const parsed = typeof spec === "string" ? parseSpec(spec) : spec;
