@@ -4,7 +4,7 @@
  * main score of each task, and writes the figures to results/bench-eval.json.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { findTasks } from "../src/tasks/load.js";
 import { loadBenchModel } from "../src/bench/load-model.js";
@@ -84,7 +84,7 @@ async function benchEval(): Promise<void> {
     ) + "\n",
   );
   process.stdout.write(
-    `total ${totalS.toFixed(1)}s; figures in ${file}, per-task results and TREC runs in ${RESULTS}/bm25/\n`,
+    `total ${totalS.toFixed(1)}s; figures in ${file}, per-task results and TREC runs in ${dirname(outcomes[0].file)}/\n`,
   );
 }
 

@@ -12,11 +12,15 @@ export { miniBatchKMeans, type KMeansResult, type MiniBatchKMeansOptions } from 
 export { evaluateTask } from "./bench/evaluators/index.js";
 export type { Evaluation } from "./bench/evaluators/evaluation.js";
 export { runBench, type RunBenchOptions, type BenchOutcome } from "./bench/run.js";
-export { modelSlug, resultPath, readResult, type TaskResult } from "./bench/result.js";
-export { formatRun, formatTrecQrels } from "./bench/trec-files.js";
+export { modelFolder, resultPath, readResult, type ResultFile, type ResultRecord } from "./bench/result.js";
+export { MTEB_TASKS, type TaskInfo } from "./bench/mteb-tasks.js";
+export { fingerprintTask, type TaskFingerprint } from "./bench/provenance.js";
+export { evaluateRun, type RunEvaluation } from "./bench/eval-run.js";
+export { formatRun, formatTrecQrels, readTrecRun, readQrelsFile } from "./bench/trec-files.js";
 export { denseModel, type DenseModelOptions } from "./bench/dense-model.js";
 export { loadBenchModel, type LoadBenchModelOptions } from "./bench/load-model.js";
-export { buildLeaderboard, collectResults, type Leaderboard } from "./bench/report/leaderboard.js";
+export { buildLeaderboard, type Leaderboard } from "./bench/report/leaderboard.js";
+export { collectResults, taskCatalog } from "./bench/report/collect.js";
 export { leaderboardMarkdown } from "./bench/report/markdown.js";
 export { leaderboardHtml, leaderboardSvg } from "./bench/report/html.js";
 export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./store/exact.js";

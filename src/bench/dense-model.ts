@@ -94,6 +94,8 @@ export function denseModel(embedder: Embedder, options: DenseModelOptions = {}):
       return texts.map((_, i) => v.data.slice(i * v.dim, (i + 1) * v.dim));
     },
 
+    describe: embedder.describe ? () => embedder.describe!() : undefined,
+    encoding: embedder.encoding ? (task?: TaskHint) => embedder.encoding!(task) : undefined,
     close: embedder.close ? () => embedder.close!() : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { loadBenchModel } from "../bench/load-model.js";
 import { runBench } from "../bench/run.js";
 import { formatScore } from "../bench/report/leaderboard.js";
 import { SPEC_GRAMMAR } from "../core/spec.js";
+import { shellQuote } from "../bench/provenance.js";
 
 interface BenchOptions {
   model: string;
@@ -21,11 +22,20 @@ export function register(program: Command): void {
     .description("evaluate a model on task folders (retrieval, reranking, STS, clustering), MTEB-style")
     .requiredOption("--model <spec>", `model: ${SPEC_GRAMMAR}`)
     .requiredOption("--tasks <dirs>", "task folders, or folders holding task folders, comma-separated")
-    .option("--out <dir>", "results folder (<out>/<model>/<task>.json)", "results")
+    .option("--out <dir>", "results folder, MTEB's layout (<out>/<model>/<revision>/<task>.json)", "results")
     .option("--save-run", "also write a TREC run and qrels file per ranking task")
     .option("--overwrite", "re-evaluate tasks that already have a result")
     .option("--batch-size <n>", "texts per encoder call (dense models)", positiveInt)
     .action(async (opts: BenchOptions) => {
+      // Recorded in each result: the command with every option spelled out, defaults included.
+      const command = [
+        ...["care", "bench", "--model", opts.model, "--tasks", opts.tasks, "--out", opts.out],
+        ...(opts.saveRun ? ["--save-run"] : []),
+        ...(opts.overwrite ? ["--overwrite"] : []),
+        ...(opts.batchSize ? ["--batch-size", String(opts.batchSize)] : []),
+      ]
+        .map(shellQuote)
+        .join(" ");
       const tasks = findTasks(opts.tasks);
       const model = await loadBenchModel(opts.model, { batchSize: opts.batchSize });
       try {
@@ -35,6 +45,7 @@ export function register(program: Command): void {
           out: opts.out,
           saveRun: opts.saveRun,
           overwrite: opts.overwrite,
+          command,
         });
         const rows = outcomes.map(({ result: r, resumed }) => [
           r.task,

@@ -6,6 +6,7 @@ import { register as registerGguf } from "./gguf.js";
 import { register as registerEmbed } from "./embed.js";
 import { register as registerBench } from "./bench.js";
 import { register as registerReport } from "./report.js";
+import { register as registerEvalRun } from "./eval-run.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
 import { register as registerCurate } from "./curate.js";
@@ -20,6 +21,7 @@ const modules: ((program: Command) => void)[] = [
   registerData,
   registerBench,
   registerReport,
+  registerEvalRun,
   registerIndex,
   registerServe,
   registerCurate,

@@ -48,7 +48,7 @@ export async function runDemo(
   const tasks = findTasks(suite);
   say(`benchmarking BM25 on ${tasks.length} tasks`);
   await runBench({ model: createBm25Model(), tasks, out: results });
-  const { html, markdown } = writeLeaderboard(results);
+  const { html, markdown } = writeLeaderboard([results], results, { taskDirs: tasks });
   say(`report: ${html}\n        ${markdown}`);
 
   const { queryDir, docDir } = demoModels(o, work, say);

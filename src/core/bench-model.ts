@@ -1,5 +1,5 @@
 import type { Doc } from "./doc.js";
-import type { TaskHint } from "./embedder.js";
+import type { EncodingSettings, TaskHint } from "./embedder.js";
 import type { Query } from "./task.js";
 
 /** Where a long model call reports how many texts it has processed (util/progress's Progress meets it). */
@@ -42,5 +42,9 @@ export interface BenchModel {
   similarity(a: string[], b: string[], task: TaskHint, progress?: ProgressSink): Promise<number[]>;
   /** One vector per text (clustering). */
   vectors(texts: string[], task: TaskHint, progress?: ProgressSink): Promise<Float32Array[]>;
+  /** Identity of each side (Embedder.describe), recorded in result files; absent for lexical models. */
+  describe?(): { query: Record<string, unknown>; document: Record<string, unknown> };
+  /** Embedder.encoding, recorded in result files; absent for lexical models. */
+  encoding?(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings };
   close?(): Promise<void>;
 }

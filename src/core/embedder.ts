@@ -9,6 +9,18 @@ export interface TaskHint {
 }
 
 /**
+ * How one side turns a text into a vector for a task, as a result file records it: the prompt with
+ * `{text}` where the input goes (a document's title and body are joined first), the longest input in
+ * tokens (null where a remote service decides), the pooling (null where unknown) and the output width.
+ */
+export interface EncodingSettings {
+  prompt: string;
+  max_length: number | null;
+  pooling: string | null;
+  dim: number;
+}
+
+/**
  * The one interface every dense model meets, asymmetric by design: the query side and the document
  * side may be different models (CARE: a small online encoder and a large offline one) sharing one space.
  * Rows come back L2-normalised, `dim` wide.
@@ -21,5 +33,7 @@ export interface Embedder {
   encodeCorpus(docs: Doc[], task?: TaskHint): Promise<Float32Array[]>;
   /** Identity of each side (model path, weights hash, width), recorded by indexes to refuse mismatches. */
   describe?(): { query: Record<string, unknown>; document: Record<string, unknown> };
+  /** What each side does to a text for `task` (resolved instruction, length cut, pooling, width). */
+  encoding?(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings };
   close?(): Promise<void>;
 }

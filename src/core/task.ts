@@ -20,6 +20,14 @@ export interface TaskMeta {
   query_instruction?: string;
   description?: string;
   source?: string;
+  /**
+   * The MTEB dataset revision (Hugging Face commit) the folder's data were exported from, where they
+   * were: result files then carry it as MTEB's `dataset_revision`, so that a leaderboard can check
+   * them against official MTEB results of the same task. Without it they carry the data's content hash.
+   */
+  dataset_revision?: string;
+  /** Languages as MTEB writes them (ISO 639-3 and script, e.g. "cmn-Hans"); default ["cmn-Hans"]. */
+  languages?: string[];
   /** STS only: the range of the gold scores, rescaled to [0, 1] before correlation. */
   min_score?: number;
   max_score?: number;

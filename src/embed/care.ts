@@ -1,7 +1,7 @@
 import { CareError } from "../core/errors.js";
 import { normalize } from "../util/vector.js";
 import { type Doc } from "../core/doc.js";
-import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { type Embedder, type EncodingSettings, type TaskHint } from "../core/embedder.js";
 import type { HfEmbedder } from "./hf.js";
 import { encoderIdentity } from "./identity.js";
 
@@ -41,6 +41,17 @@ export class CareEmbedder implements Embedder {
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
     const doc = encoderIdentity(this.document, "document");
     return { query: this.query.describe().query, document: { ...doc, dim: this.dim } };
+  }
+
+  /** The document side's rows are cut to the query width, so its recorded width is that one. */
+  encoding(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings } {
+    const document = this.document.encoding?.(task).document ?? {
+      prompt: "{text}",
+      max_length: null,
+      pooling: null,
+      dim: this.document.dim,
+    };
+    return { query: this.query.encoding(task).query, document: { ...document, dim: this.dim } };
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { CareError } from "../core/errors.js";
 import { defaultCard, formatQuery, outputDim, parseCard, type ModelCard } from "../models/card.js";
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
-import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { type Embedder, type EncodingSettings, type TaskHint } from "../core/embedder.js";
 import { ggufIdentity } from "./identity.js";
 
 export interface GgufEmbedderOptions {
@@ -143,6 +143,14 @@ export class GgufEmbedder implements Embedder {
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
     const side = ggufIdentity(this.file, this.dim);
     return { query: side, document: side };
+  }
+
+  encoding(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings } {
+    const side = { max_length: this.maxTokens, pooling: this.card.pooling, dim: this.dim };
+    return {
+      query: { prompt: formatQuery(this.card, "{text}", task?.queryInstruction), ...side },
+      document: { prompt: "{text}", ...side },
+    };
   }
 
   async close(): Promise<void> {

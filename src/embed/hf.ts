@@ -8,7 +8,7 @@ import { openCheckpoint } from "../weights/checkpoint.js";
 import { loadCard, formatQuery, outputDim, type ModelCard } from "../models/card.js";
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
-import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { type Embedder, type EncodingSettings, type TaskHint } from "../core/embedder.js";
 import { checkpointIdentity, identityKey, type Identity } from "./identity.js";
 
 export interface HfOptions {
@@ -131,6 +131,14 @@ export class HfEmbedder implements Embedder {
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
     return { query: this.identity, document: this.identity };
+  }
+
+  encoding(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings } {
+    const side = { max_length: this.maxLength, pooling: this.card.pooling, dim: this.dim };
+    return {
+      query: { prompt: formatQuery(this.card, "{text}", task?.queryInstruction), ...side },
+      document: { prompt: "{text}", ...side },
+    };
   }
 
   async close(): Promise<void> {

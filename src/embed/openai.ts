@@ -2,7 +2,7 @@ import { CareError } from "../core/errors.js";
 import { fillQueryTemplate, QWEN_QUERY_TEMPLATE } from "../models/card.js";
 import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
-import { type Embedder, type TaskHint } from "../core/embedder.js";
+import { type Embedder, type EncodingSettings, type TaskHint } from "../core/embedder.js";
 import { openaiIdentity } from "./identity.js";
 import { OpenAiHttp } from "../util/openai-http.js";
 
@@ -92,6 +92,20 @@ export class OpenAIEmbedder implements Embedder {
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
     return openaiIdentity(this.url, this.options.model, this.width, this.queryTemplate);
+  }
+
+  /** The service decides length and pooling; only the query template is ours. */
+  encoding(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings } {
+    const template = this.queryTemplate;
+    const instruction = task?.queryInstruction;
+    const side = { max_length: null, pooling: null, dim: this.dim };
+    return {
+      query: {
+        prompt: template && instruction ? fillQueryTemplate(template, "{text}", instruction) : "{text}",
+        ...side,
+      },
+      document: { prompt: "{text}", ...side },
+    };
   }
 
   encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {

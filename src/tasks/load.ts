@@ -63,9 +63,15 @@ export function loadTaskMeta(dir: string): TaskMeta {
       `field "main_score" must be one of the ${type} scores (${scoreNames(type).join(", ")}), got "${meta.main_score}"`,
       file,
     );
-  for (const f of ["query_instruction", "description", "source"] as const) {
+  for (const f of ["query_instruction", "description", "source", "dataset_revision"] as const) {
     const v = str(f, false);
     if (v !== undefined) meta[f] = v;
+  }
+  if (o.languages !== undefined) {
+    const langs = o.languages;
+    if (!Array.isArray(langs) || langs.length === 0 || !langs.every((l) => typeof l === "string" && l !== ""))
+      throw new CareError(`field "languages" must be a non-empty array of strings such as "cmn-Hans"`, file);
+    meta.languages = langs as string[];
   }
   if (type === "sts") {
     for (const f of ["min_score", "max_score"] as const) {

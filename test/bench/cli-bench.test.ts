@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main, reportError } from "../../src/cli/main.js";
-import type { TaskResult } from "../../src/bench/result.js";
+import type { ResultFile } from "../../src/bench/result.js";
 import { writeToySuite } from "./helpers/toy-suite.js";
 import { trecEvalReference } from "./helpers/trec-eval-reference.js";
 
@@ -27,6 +27,14 @@ vi.mock("../../src/bench/load-model.js", async () => {
           encodeQueries: async (texts: string[]) => texts.map(embed),
           encodeCorpus: async (docs: { id: string; text: string; title?: string }[]) =>
             docs.map((d) => embed(docText(d))),
+          describe: () => ({ query: { kind: "toy", spec }, document: { kind: "toy", spec } }),
+          encoding: (task?: { queryInstruction?: string }) => {
+            const side = { max_length: 64, pooling: "sum", dim: 16 };
+            return {
+              query: { prompt: `${task?.queryInstruction ?? "Q"}: {text}`, ...side },
+              document: { prompt: "{text}", ...side },
+            };
+          },
         },
         { batchSize: options.batchSize ?? 7 },
       ),
@@ -52,8 +60,16 @@ async function care(...args: string[]): Promise<string> {
   return stdout.join("");
 }
 
-const result = (task: string): TaskResult =>
-  JSON.parse(readFileSync(join(out, "toy_hash", `${task}.json`), "utf8")) as TaskResult;
+/** The model's folder: MTEB's `<model>/<revision>/`, the revision a hash of the toy's identity. */
+const modelDir = (): string => {
+  const revisions = readdirSync(join(out, "toy_hash"));
+  expect(revisions).toHaveLength(1);
+  expect(revisions[0]).toMatch(/^[0-9a-f]{12}$/);
+  return join(out, "toy_hash", revisions[0]);
+};
+const result = (task: string): ResultFile =>
+  JSON.parse(readFileSync(join(modelDir(), `${task}.json`), "utf8")) as ResultFile;
+const main_ = (r: ResultFile) => r.scores.dev[0];
 
 beforeAll(() => {
   process.env.CARE_QUIET = "1";
@@ -67,46 +83,69 @@ describe("care bench (end to end)", () => {
     for (const task of ["toy-retrieval", "toy-reranking", "toy-sts", "toy-clustering"]) {
       expect(printed).toContain(task);
       const r = result(task);
-      expect(r.model).toBe("toy:hash");
-      expect(r.split).toBe("dev");
-      expect(r.main_score).toBe(r.scores[r.main_metric]);
-      expect(typeof r.duration_s).toBe("number");
-      expect(Number.isNaN(Date.parse(r.evaluated_at))).toBe(false);
+      // MTEB's TaskResult fields, with care's version beside a null mteb_version.
+      expect(r.task_name).toBe(task);
+      expect(r.mteb_version).toBeNull();
+      expect(r.care_version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(r.kg_co2_emissions).toBeNull();
+      expect(typeof r.evaluation_time).toBe("number");
+      expect(Object.keys(r.scores)).toEqual(["dev"]);
+      expect(main_(r).hf_subset).toBe("default");
+      expect(main_(r).languages).toEqual(["cmn-Hans"]);
+      expect(main_(r).main_score).toBe(main_(r)[r.care.task.main_metric]);
+      // Provenance: the data's content hash is the dataset revision; model, prompts and code are named.
+      expect(r.dataset_revision).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.dataset_revision).toBe(r.care.task.fingerprint.hash);
+      expect(r.care.model.spec).toBe("toy:hash");
+      expect(r.care.model.identity).toEqual({
+        query: { kind: "toy", spec: "hash" },
+        document: { kind: "toy", spec: "hash" },
+      });
+      expect(r.care.model.encoding!.document).toEqual({
+        prompt: "{text}",
+        max_length: 64,
+        pooling: "sum",
+        dim: 16,
+      });
+      expect(r.care.run.command).toContain("bench");
+      expect(Number.isNaN(Date.parse(r.care.run.evaluated_at))).toBe(false);
     }
+    expect(Object.keys(result("toy-sts").care.task.fingerprint.files)).toEqual(["pairs.jsonl"]);
+    const meta = JSON.parse(readFileSync(join(modelDir(), "model_meta.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(meta).toMatchObject({ name: "toy:hash", embed_dim: 16, max_tokens: 64, use_instructions: true });
     const retrieval = result("toy-retrieval");
     // 14 queries, one with only non-relevant judgments: 13 are evaluated.
-    expect(retrieval.n_queries).toBe(13);
-    expect(retrieval.n_docs).toBe(60);
-    expect(Object.keys(retrieval.scores)).toHaveLength(35);
-    expect(result("toy-reranking").main_metric).toBe("map_at_1000");
-    expect(result("toy-reranking").scores.mrr_at_10).toBeGreaterThan(0);
-    expect(result("toy-sts").scores.cosine_spearman).toBeGreaterThan(0.3);
+    expect(retrieval.care.task.queries).toBe(13);
+    expect(retrieval.care.task.documents).toBe(60);
+    // 35 metrics, main_score, hf_subset and languages.
+    expect(Object.keys(main_(retrieval))).toHaveLength(38);
+    expect(result("toy-reranking").care.task.main_metric).toBe("map_at_1000");
+    expect(main_(result("toy-reranking")).mrr_at_10).toBeGreaterThan(0);
+    expect(main_(result("toy-sts")).cosine_spearman).toBeGreaterThan(0.3);
     // Each label's texts repeat one word, so the clusters are trivially separable.
-    expect(result("toy-clustering").scores.v_measure).toBeGreaterThan(0.5);
+    expect(main_(result("toy-clustering")).v_measure).toBeGreaterThan(0.5);
   });
 
   it("saves TREC files from which trec_eval's definitions give the reported figures", () => {
     for (const task of ["toy-retrieval", "toy-reranking"]) {
       const r = result(task);
-      const ref = trecEvalReference(
-        join(out, "toy_hash", `${task}.qrels`),
-        join(out, "toy_hash", `${task}.run`),
-      );
-      expect(ref.queries).toBe(r.n_queries);
-      expect(Math.abs(ref.ndcg_cut_10 - r.scores.ndcg_at_10!)).toBeLessThan(1e-6);
-      expect(Math.abs(ref.map_cut_1000 - r.scores.map_at_1000!)).toBeLessThan(1e-6);
-      expect(Math.abs(ref.recall_100 - r.scores.recall_at_100!)).toBeLessThan(1e-6);
+      const ref = trecEvalReference(join(modelDir(), `${task}.qrels`), join(modelDir(), `${task}.run`));
+      expect(ref.queries).toBe(r.care.task.queries);
+      expect(Math.abs(ref.ndcg_cut_10 - (main_(r).ndcg_at_10 as number))).toBeLessThan(1e-6);
+      expect(Math.abs(ref.map_cut_1000 - (main_(r).map_at_1000 as number))).toBeLessThan(1e-6);
+      expect(Math.abs(ref.recall_100 - (main_(r).recall_at_100 as number))).toBeLessThan(1e-6);
     }
-    const lines = readFileSync(join(out, "toy_hash", "toy-reranking.run"), "utf8")
-      .trim()
-      .split("\n");
+    const lines = readFileSync(join(modelDir(), "toy-reranking.run"), "utf8").trim().split("\n");
     // Reranking saves every candidate: a third of the corpus for each of the 13 evaluated queries.
     expect(lines.length).toBeGreaterThan(13 * 19);
     expect(lines[0]).toMatch(/^q\d+ Q0 d\d+ 1 \S+ toy_hash$/);
   });
 
   it("resumes: a task with a result is kept unless --overwrite", async () => {
-    const file = join(out, "toy_hash", "toy-sts.json");
+    const file = join(modelDir(), "toy-sts.json");
     const before = readFileSync(file, "utf8");
     const mtime = statSync(file).mtimeMs;
     const printed = await care("bench", "--model", "hash", "--tasks", suite, "--out", out, "--save-run");
@@ -131,7 +170,7 @@ describe("care bench (end to end)", () => {
     const printed = await care("report", out, "--out", join(root, "report"));
     expect(printed).toContain("1 models × 4 tasks");
     const md = readFileSync(join(root, "report", "leaderboard.md"), "utf8");
-    const sts = (100 * result("toy-sts").main_score!).toFixed(2);
+    const sts = (100 * (main_(result("toy-sts")).main_score as number)).toFixed(2);
     expect(md).toMatch(new RegExp(`\\| toy:hash \\| .*${sts}`));
     const html = readFileSync(join(root, "report", "leaderboard.html"), "utf8");
     expect(html).toContain("<svg");

@@ -2,22 +2,27 @@ import { describe, expect, it } from "vitest";
 import { buildLeaderboard, formatScore } from "../../src/bench/report/leaderboard.js";
 import { leaderboardMarkdown } from "../../src/bench/report/markdown.js";
 import { leaderboardSvg } from "../../src/bench/report/html.js";
-import { type TaskResult, modelSlug } from "../../src/bench/result.js";
+import { modelFolder, type ResultRecord } from "../../src/bench/result.js";
 import { formatRun, formatTrecQrels } from "../../src/bench/trec-files.js";
 
-const res = (model: string, task: string, type: TaskResult["type"], score: number | null): TaskResult => ({
-  task,
-  model,
-  split: "dev",
-  type,
-  main_metric: type === "sts" ? "cosine_spearman" : "ndcg_at_10",
-  scores: {},
-  main_score: score,
-  n_queries: 1,
-  n_docs: 1,
-  duration_s: 0,
-  evaluated_at: "2026-01-01T00:00:00.000Z",
-});
+const res = (model: string, task: string, type: ResultRecord["type"], score: number | null): ResultRecord => {
+  const metric = type === "sts" ? "cosine_spearman" : "ndcg_at_10";
+  return {
+    file: `${model}/${task}.json`,
+    source: "mteb",
+    model,
+    revision: "r",
+    task,
+    type,
+    split: "dev",
+    mainMetric: metric,
+    scores: { [metric]: score },
+    datasetRevision: null,
+    taskHash: null,
+    mtebVersion: "2.1.0",
+    evaluationTime: 1,
+  };
+};
 
 describe("leaderboard", () => {
   const board = buildLeaderboard([
@@ -28,19 +33,29 @@ describe("leaderboard", () => {
     res("c", "r1", "retrieval", 0.1),
   ]);
 
-  it("orders tasks by type then name and models by mean over their defined scores", () => {
+  it("orders tasks by type then name, and averages only over the tasks every model has a score for", () => {
     expect(board.tasks.map((t) => t.name)).toEqual(["r1", "s1"]);
+    expect(board.common).toEqual(["r1"]);
     expect(board.rows.map((r) => [r.model, r.mean])).toEqual([
       ["b", 0.9],
-      ["a", 0.6],
+      ["a", 0.7],
       ["c", 0.1],
     ]);
+    expect(board.rows.map((r) => r.missing.map((m) => m.task))).toEqual([["s1"], [], ["s1"]]);
+  });
+
+  it("gives no mean when no task is common to all models", () => {
+    const none = buildLeaderboard([res("a", "r1", "retrieval", 0.5), res("b", "s1", "sts", 0.25)]);
+    expect(none.common).toEqual([]);
+    expect(none.rows.map((r) => r.mean)).toEqual([null, null]);
+    expect(leaderboardMarkdown(none)).toContain("no mean is given");
   });
 
   it("prints scores × 100, n/a for an undefined score and nothing for a task not run", () => {
     const md = leaderboardMarkdown(board).split("\n");
     expect(md).toContain("| b | 90.00 | n/a | 90.00 |");
     expect(md).toContain("| c | 10.00 |  | 10.00 |");
+    expect(md).toContain("- c: s1 (not evaluated)");
     expect(formatScore(0.123456)).toBe("12.35");
   });
 
@@ -79,9 +94,10 @@ describe("TREC files", () => {
     expect(() => formatTrecQrels(new Map([["q", new Map([["d\t2", 1]])]]))).toThrow(/document id/);
   });
 
-  it("makes model names into folder names", () => {
-    expect(modelSlug("hf:/models/bge-m3")).toBe("hf_models_bge-m3");
-    expect(modelSlug("openai:http://127.0.0.1:8000/v1#m")).toBe("openai_http_127.0.0.1_8000_v1_m");
-    expect(modelSlug("bm25")).toBe("bm25");
+  it("makes model names into folder names as MTEB does (/ becomes __)", () => {
+    expect(modelFolder("BAAI/bge-m3")).toBe("BAAI__bge-m3");
+    expect(modelFolder("hf:/models/bge-m3")).toBe("hf___models__bge-m3");
+    expect(modelFolder("openai:http://127.0.0.1:8000/v1#m")).toBe("openai_http_____127.0.0.1_8000__v1_m");
+    expect(modelFolder("bm25")).toBe("bm25");
   });
 });

@@ -11,6 +11,7 @@ import { QUICK } from "../../src/care/experiment/config.js";
 import { experimentMarkdown, resultTable } from "../../src/care/experiment/report.js";
 import { runExperiment, trained } from "../../src/care/experiment/run.js";
 import { TRAINING_CARD } from "../../src/care/encoder.js";
+import type { ResultFile } from "../../src/bench/result.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-experiment-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,12 +45,11 @@ describe("experiment:care", () => {
     expect(table[0]).toBe("| model | CMedQA-Reranking | mean | p50 ms |");
     for (const r of s.rows) {
       const file = r.resultFiles["CMedQA-Reranking"];
-      const result = JSON.parse(readFileSync(file, "utf8")) as { main_score: number; model: string };
-      expect(result.model).toBe(r.spec);
-      expect(r.scores["CMedQA-Reranking"]).toBe(result.main_score);
-      expect(
-        table.some((l) => l.startsWith(`| ${r.label} | ${(100 * result.main_score).toFixed(2)} |`)),
-      ).toBe(true);
+      const result = JSON.parse(readFileSync(file, "utf8")) as ResultFile;
+      expect(result.care.model.spec).toBe(r.spec);
+      const main = Object.values(result.scores)[0][0].main_score as number;
+      expect(r.scores["CMedQA-Reranking"]).toBe(main);
+      expect(table.some((l) => l.startsWith(`| ${r.label} | ${(100 * main).toFixed(2)} |`))).toBe(true);
       expect(r.latency.p50_ms).toBeGreaterThan(0);
       expect(r.latency.queries).toBe(5);
     }

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import type { TaskResult } from "../../src/bench/result.js";
+import type { ResultFile } from "../../src/bench/result.js";
 import { runCliChild } from "../helpers/cli-child.js";
 import { writeToySuite } from "../bench/helpers/toy-suite.js";
 import { MockHub, sha256, type MockRepo } from "./mock-hub.js";
@@ -96,11 +96,17 @@ describe("Hub ids on the command line (mock hub through HF_ENDPOINT)", () => {
       out,
     );
     expect(printed).toContain("model: hf:org/tiny");
+    // MTEB's layout: the Hub commit is the revision folder, as in MTEB's results.
+    const revisions = readdirSync(join(out, "hf_org__tiny"));
+    expect(revisions).toHaveLength(1);
+    expect(revisions[0]).toMatch(/^[0-9a-f]{40}$/);
     const result = JSON.parse(
-      readFileSync(join(out, "hf_org_tiny", "toy-retrieval.json"), "utf8"),
-    ) as TaskResult;
-    expect(result.model).toBe("hf:org/tiny");
-    expect(result.main_score).toBeGreaterThan(0);
+      readFileSync(join(out, "hf_org__tiny", revisions[0], "toy-retrieval.json"), "utf8"),
+    ) as ResultFile;
+    expect(result.care.model.spec).toBe("hf:org/tiny");
+    expect(result.care.model.identity!.query.path).toMatch(new RegExp(`snapshots/${revisions[0]}$`));
+    expect(result.care.model.weights_sha256!.query).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.scores.dev[0].main_score).toBeGreaterThan(0);
 
     process.env.HF_HUB_OFFLINE = "1";
     try {

@@ -1,6 +1,6 @@
 import { barChartSvg } from "../../util/chart.js";
 import { escapeHtml } from "../../util/html.js";
-import { formatScore, type Leaderboard } from "./leaderboard.js";
+import { formatScore, meanNote, provenanceLines, type Leaderboard } from "./leaderboard.js";
 
 /** A grouped bar chart, tasks along x and one bar per model in each group, as a standalone SVG. */
 export function leaderboardSvg(board: Leaderboard): string {
@@ -8,7 +8,7 @@ export function leaderboardSvg(board: Leaderboard): string {
     "Main score per task and model",
     board.tasks.map((t) => t.name),
     board.rows.map((row) => ({
-      name: row.model,
+      name: row.label,
       values: board.tasks.map((t) => {
         const v = row.scores.get(t.name);
         return typeof v === "number" ? Number((100 * v).toFixed(2)) : null;
@@ -18,7 +18,7 @@ export function leaderboardSvg(board: Leaderboard): string {
   );
 }
 
-/** A self-contained page: the chart, then the table of main scores. */
+/** A self-contained page: the chart, the table of main scores, then missing tasks and provenance. */
 export function leaderboardHtml(board: Leaderboard): string {
   const head = board.tasks
     .map(
@@ -29,9 +29,36 @@ export function leaderboardHtml(board: Leaderboard): string {
   const body = board.rows
     .map(
       (row) =>
-        `<tr><th scope="row">${escapeHtml(row.model)}</th>${board.tasks
+        `<tr><th scope="row">${escapeHtml(row.label)}</th>${board.tasks
           .map((t) => `<td>${formatScore(row.scores.get(t.name))}</td>`)
           .join("")}<td><b>${formatScore(row.mean)}</b></td></tr>`,
+    )
+    .join("\n");
+  const list = (items: string[]) =>
+    `<ul>\n${items.map((i) => `<li>${escapeHtml(i)}</li>`).join("\n")}\n</ul>`;
+  const missing = board.rows
+    .filter((r) => r.missing.length > 0)
+    .map((r) => `${r.label}: ${r.missing.map((m) => `${m.task} (${m.reason})`).join("; ")}`);
+  const prov = provenanceLines(board)
+    .map(
+      (p) =>
+        `<tr>${[
+          p.model,
+          p.task,
+          p.source,
+          p.data,
+          p.queryPrompt,
+          p.documentPrompt,
+          p.maxLength,
+          p.pooling,
+          p.dim,
+          p.weights,
+          p.version,
+          p.commit,
+          p.command,
+        ]
+          .map((c) => `<td class="t">${escapeHtml(c)}</td>`)
+          .join("")}</tr>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -44,16 +71,27 @@ body { font-family: sans-serif; margin: 2em; }
 table { border-collapse: collapse; margin-top: 1.5em; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; }
 td { text-align: right; font-variant-numeric: tabular-nums; }
+td.t { text-align: left; white-space: pre-wrap; font-size: 0.85em; }
 </style>
 </head>
 <body>
 <h1>Leaderboard</h1>
-<p>Main score of each task × 100; the mean is over the tasks a model has a score for.</p>
+<p>${escapeHtml(meanNote(board))}</p>
 ${leaderboardSvg(board)}
 <table>
 <thead><tr><th>model</th>${head}<th>mean</th></tr></thead>
 <tbody>
 ${body}
+</tbody>
+</table>
+${board.unverified.length ? `<h2>Unverified columns</h2>\n${list(board.unverified)}` : ""}
+${missing.length ? `<h2>Missing</h2>\n${list(missing)}` : ""}
+<h2>Provenance</h2>
+<p>Prompts show the input as {text}; length, pooling and width read query side / document side; data is the task content hash (care) or dataset revision (MTEB).</p>
+<table>
+<thead><tr><th>model</th><th>task</th><th>source</th><th>data</th><th>query prompt</th><th>document prompt</th><th>max length</th><th>pooling</th><th>dim</th><th>weights sha256</th><th>version</th><th>commit</th><th>command</th></tr></thead>
+<tbody>
+${prov}
 </tbody>
 </table>
 </body>

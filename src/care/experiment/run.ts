@@ -312,14 +312,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentSum
   for (const r of rows) {
     const t = Date.now();
     const model = await loadBenchModel(r.spec);
+    const command = `care bench --model ${quote(r.spec)} --tasks ${quote(taskDirs.join(","))} --out ${quote(benchOut)}${retrained ? " --overwrite" : ""}`;
     let outcomes;
     try {
       // Results of a model retrained by this run are stale; otherwise a rerun keeps them (resume).
-      outcomes = await runBench({ model, tasks: taskDirs, out: benchOut, overwrite: retrained, log });
+      outcomes = await runBench({
+        model,
+        tasks: taskDirs,
+        out: benchOut,
+        overwrite: retrained,
+        command,
+        log,
+      });
     } finally {
       await model.close?.();
     }
-    const command = `care bench --model ${quote(r.spec)} --tasks ${quote(taskDirs.join(","))} --out ${quote(benchOut)}${retrained ? " --overwrite" : ""}`;
     steps.push({ label: `evaluate ${r.label}`, command, seconds: (Date.now() - t) / 1000, skipped: false });
     const scores = Object.fromEntries(outcomes.map((x) => [x.result.task, x.result.main_score]));
     const resultFiles = Object.fromEntries(outcomes.map((x) => [x.result.task, x.file]));
