@@ -56,6 +56,16 @@ describe("CareEmbedder", () => {
     const id = care.describe!();
     expect(id.query).toEqual(qSide.describe().query);
     expect(id.document).toMatchObject({ kind: "hf", path: dSide.describe().document.path, dim: 16 });
+
+    // What a result file records of each side: the query side's prompt (a BERT takes the text as it
+    // is) and the document side's settings at the pair's width.
+    const enc = care.encoding!(TASK);
+    expect(enc.query).toEqual(qSide.encoding(TASK).query);
+    expect(enc.query.prompt).toBe("{text}");
+    expect(enc.document).toMatchObject({ prompt: "{text}", pooling: "last", dim: 16 });
+    // The Qwen3 side fills the task's instruction into its template.
+    expect(dSide.encoding(TASK).query.prompt).toBe("Instruct: 检索医学回答\nQuery:{text}");
+    expect(dSide.encoding(TASK).query.dim).toBe(32);
     await Promise.all([care.close!(), qSide.close(), dSide.close()]);
   });
 

@@ -161,6 +161,13 @@ describe("OpenAIEmbedder against a local mock server", () => {
       { id: "2", text: "只有正文" },
     ]);
     expect(seen[2].body.input).toEqual(["标题 正文", "只有正文"]);
+    // A result file records the prompt each side sends, the input as {text}; the service decides the rest.
+    expect(e.dim).toBeGreaterThan(0);
+    expect(e.encoding({ name: "t", type: "retrieval", queryInstruction: "检索回答" })).toEqual({
+      query: { prompt: "Instruct: 检索回答\nQuery: {text}", max_length: null, pooling: null, dim: e.dim },
+      document: { prompt: "{text}", max_length: null, pooling: null, dim: e.dim },
+    });
+    expect(e.encoding({ name: "t", type: "retrieval" }).query.prompt).toBe("{text}");
   });
 
   it("uses the Qwen3-Embedding template by default for such models", async () => {
