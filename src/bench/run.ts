@@ -63,7 +63,8 @@ const DEFAULT_LANGUAGES = ["cmn-Hans"];
  * Evaluates one model on each task folder in turn, with a progress bar per task, writing one result
  * JSON per task atomically, last, so that an existing result always means a finished task and an
  * interrupted run resumes where it stopped. A kept result must have been scored on the same task data
- * (same content hash); otherwise the task is evaluated again.
+ * (same content hash), for the same main metric and with the same prompts and settings; otherwise the
+ * task is evaluated again.
  */
 export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]> {
   const { model, out } = options;
@@ -76,6 +77,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]
     if (other) throw new CareError(`task name "${meta.name}" is used by both ${other} and ${dir}`);
     seen.set(meta.name, dir);
   }
+  if (model.describe) log(`${model.name}: hashing its weight files for the results' provenance`);
   const provenance = await modelProvenance(model);
   const revision = modelRevision(provenance);
   const run = runProvenance(options.command);
@@ -90,9 +92,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]
     const ranking = meta.type === "retrieval" || meta.type === "reranking";
     const runFile = join(dirname(file), `${meta.name}.run`);
     const fingerprint = await fingerprintTask(dir, meta);
+    const encoding = model.encoding?.(taskHint({ meta })) ?? null;
     const existing = options.overwrite ? undefined : readResult(file, new Map());
-    if (existing && existing.taskHash !== fingerprint.hash) {
-      log(`${meta.name}: task data changed since ${file} was written; evaluating again`);
+    const stale = existing && staleness(existing, fingerprint.hash, meta.main_score, encoding);
+    if (stale) {
+      log(`${meta.name}: ${stale} since ${file} was written; evaluating again`);
     } else if (existing && !(options.saveRun && ranking && !existsSync(runFile))) {
       log(`${meta.name}: result exists (${file}); skipped (--overwrite re-evaluates)`);
       outcomes.push({ result: summaryOf(existing), record: existing, resumed: true, file });
@@ -146,7 +150,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]
           queries: evaluation.nQueries,
           documents: evaluation.nDocs,
         },
-        model: { ...provenance, revision, encoding: model.encoding?.(taskHint(task)) ?? null },
+        model: { ...provenance, revision, encoding },
         run: { ...run, evaluated_at: now.toISOString() },
       },
     };
@@ -155,6 +159,20 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome[]
     outcomes.push({ result: summaryOf(record), record, resumed: false, file });
   }
   return outcomes;
+}
+
+/** Why a result on disk no longer stands for this task and model, or undefined when it does. */
+function staleness(
+  r: ResultRecord,
+  taskHash: string,
+  mainMetric: string,
+  encoding: ResultFile["care"]["model"]["encoding"],
+): string | undefined {
+  if (r.taskHash !== taskHash) return "the task data changed";
+  if (r.mainMetric !== mainMetric) return `the main metric changed (${r.mainMetric} → ${mainMetric})`;
+  if (JSON.stringify(r.care?.model.encoding ?? null) !== JSON.stringify(encoding))
+    return "the model's prompts or settings changed";
+  return undefined;
 }
 
 function summaryOf(r: ResultRecord): TaskSummary {
@@ -170,9 +188,9 @@ function summaryOf(r: ResultRecord): TaskSummary {
 }
 
 /**
- * The revision folder of a model, standing where MTEB puts the Hugging Face commit: the content hash of
- * its weights where care can read them, else a hash of its identity (a remote model's endpoint and
- * name); a lexical model has no weights (MTEB's "no_revision_available").
+ * The revision folder of a model, standing where MTEB puts the Hugging Face commit: a hash of the
+ * content of its weight files where care can read them, else of its spec (a remote model's endpoint
+ * and name); a lexical model has no weights (MTEB's "no_revision_available").
  */
 export function modelRevision(p: ModelProvenance): string {
   if (!p.identity) return "no_revision_available";
@@ -181,7 +199,7 @@ export function modelRevision(p: ModelProvenance): string {
   const commit = typeof paths[0] === "string" && /[\\/]snapshots[\\/]([0-9a-f]{40})$/.exec(paths[0]);
   if (commit && paths[1] === paths[0]) return commit[1];
   const { query, document } = p.weights_sha256 ?? { query: null, document: null };
-  const basis = query || document ? `${query}:${document}` : canonicalJson(p.identity);
+  const basis = query || document ? `${query}:${document}` : p.spec;
   return createHash("sha256").update(basis).digest("hex").slice(0, 12);
 }
 
@@ -215,18 +233,4 @@ function modelMeta(model: BenchModel, p: ModelProvenance, revision: string): str
       2,
     ) + "\n"
   );
-}
-
-/** JSON with object keys sorted and undefined fields left out, so equal identities hash equally. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
 }

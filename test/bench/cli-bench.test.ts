@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -164,6 +164,19 @@ describe("care bench (end to end)", () => {
     );
     expect(again).not.toContain("(kept)");
     expect(JSON.parse(readFileSync(file, "utf8")).scores).toEqual(JSON.parse(before).scores);
+  });
+
+  it("evaluates a kept task again when its instruction changed (the recorded prompt no longer holds)", async () => {
+    const meta = join(suite, "toy-sts", "task.json");
+    const original = readFileSync(meta, "utf8");
+    writeFileSync(meta, JSON.stringify({ ...JSON.parse(original), query_instruction: "判断两句是否同义" }));
+    try {
+      const printed = await care("bench", "--model", "hash", "--tasks", suite, "--out", out);
+      expect(printed.match(/\(kept\)/g)).toHaveLength(3);
+      expect(result("toy-sts").care.model.encoding!.query.prompt).toBe("判断两句是否同义: {text}");
+    } finally {
+      writeFileSync(meta, original);
+    }
   });
 
   it("care report writes a markdown leaderboard and an HTML page with an SVG chart", async () => {

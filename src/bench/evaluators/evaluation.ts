@@ -1,7 +1,7 @@
 import type { TaskHint } from "../../core/embedder.js";
 import type { Hit } from "../../core/bench-model.js";
 import type { Qrels } from "../../core/qrels.js";
-import type { Task } from "../../core/task.js";
+import type { Task, TaskMeta } from "../../core/task.js";
 
 /** What an evaluator hands the runner. */
 export interface Evaluation {
@@ -35,7 +35,7 @@ export function evaluatedRun(
   };
 }
 
-export function taskHint(task: Task): TaskHint {
+export function taskHint(task: { meta: TaskMeta }): TaskHint {
   return { name: task.meta.name, type: task.meta.type, queryInstruction: task.meta.query_instruction };
 }
 
