@@ -132,6 +132,14 @@ export {
   type TinyShape,
 } from "./models/make-tiny.js";
 export { CARD_FILE, defaultCard, loadCard, parseCard, formatQuery, type ModelCard } from "./models/card.js";
+export {
+  readStConfig,
+  type StConfig,
+  type StDense,
+  type StModules,
+  type StPooling,
+} from "./models/sentence-transformers.js";
+export { writeStFiles } from "./models/st-export.js";
 export { HfEmbedder, type HfOptions } from "./embed/hf.js";
 export { CareEmbedder } from "./embed/care.js";
 export { loadEmbedder, type LoadOptions } from "./embed/load.js";
@@ -168,6 +176,7 @@ export { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train/
 export { Stepper, type TrainSpec, type StepperOptions, type OptimizerMode } from "./train/stepper.js";
 export { train, type TrainerOptions, type TrainResult, type LogEntry } from "./train/trainer.js";
 export { exportCheckpoint, trainedTensors, type ExportBase } from "./train/export.js";
+export { exportFolder, readResultRows, type ExportOptions } from "./train/st-folder.js";
 export {
   mineDiverse,
   offerCandidate,

@@ -1,15 +1,19 @@
 /**
  * One side of a CARE pair as training sees it: a Hugging Face checkpoint folder opened for the length
  * of a run (its weights are read lazily, by the graph builder and again by the exporter), tokenised as
- * its embedder would tokenise it, and written back as a folder `hf:` and `care:` specs load.
+ * its embedder would tokenise it, and written back as a folder `hf:` and `care:` specs load and
+ * sentence-transformers loads unchanged.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadCard, writeCard, type ModelCard } from "../models/card.js";
 import type { Graph } from "../graph/ir.js";
-import { buildEncoder, familyOf, type Family, type Pooling } from "../models/family.js";
+import { appendsEndToken, buildEncoder, familyOf, type Family, type Pooling } from "../models/family.js";
+import { closeDense, openDense, type DenseLayer } from "../models/head.js";
+import { readStConfig } from "../models/sentence-transformers.js";
 import { TextTokenizer } from "../tokenize/tokenizer.js";
 import { exportCheckpoint } from "../train/export.js";
+import { TRAINING_CARD, writeStSide } from "../train/st-folder.js";
 import type { FloatData, Param } from "../train/params.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
@@ -37,6 +41,8 @@ export class TrainableEncoder {
     readonly tokenizer: TextTokenizer,
     readonly pooling: Pooling,
     maxLength: number,
+    /** sentence-transformers Dense modules after pooling; trained with the rest. */
+    readonly dense: DenseLayer[],
   ) {
     this.hidden = config.hidden_size as number;
     this.dim = card.dim;
@@ -47,10 +53,18 @@ export class TrainableEncoder {
     if (!existsSync(join(dir, "config.json")))
       throw new CareError("not a Hugging Face checkpoint folder (config.json not found)", dir);
     const ck = openCheckpoint(dir);
+    let dense: DenseLayer[] = [];
     try {
       const family = familyOf(ck.config, join(dir, "config.json"));
-      const card = loadCard(dir, family, ck.config);
+      const st = readStConfig(dir);
+      const card = loadCard(dir, family, ck.config, st);
+      if (!card.include_prompt)
+        throw new CareError(
+          `field "include_prompt" is false: training does not leave prompts out of pooling`,
+          st.modules?.pooling.file ?? join(dir, "care.json"),
+        );
       const tokenizer = TextTokenizer.load(dir);
+      dense = openDense(dir, st.modules?.dense ?? []);
       return new TrainableEncoder(
         dir,
         family,
@@ -60,8 +74,10 @@ export class TrainableEncoder {
         tokenizer,
         o.pooling ?? card.pooling,
         o.maxLength,
+        dense,
       );
     } catch (e) {
+      closeDense(dense);
       ck.weights.close();
       throw e;
     }
@@ -71,13 +87,23 @@ export class TrainableEncoder {
   graph(): Graph {
     return buildEncoder(this.config, this.weights, {
       pooling: this.pooling,
+      dense: this.dense,
       configFile: join(this.dir, "config.json"),
     });
   }
 
-  /** Token ids as the embedder produces them: last-token pooling reads the end-of-text token. */
-  encode(text: string): number[] {
-    return this.tokenizer.encode(text, this.maxLength, this.pooling === "last");
+  /**
+   * Token ids as the embedder produces them (lower-cased where the card says so; last-token pooling
+   * reads the end-of-text token), at most `maxLength` (default this side's) long.
+   */
+  encode(text: string, maxLength = this.maxLength): number[] {
+    const t = this.card.lowercase ? text.toLowerCase() : text;
+    return this.tokenizer.encode(t, maxLength, appendsEndToken(this.family, this.pooling));
+  }
+
+  /** A document's token ids: its text after the card's document prompt. */
+  encodeDocument(text: string): number[] {
+    return this.encode((this.card.document_prompt ?? "") + text);
   }
 
   /** CLS pooling reads position 0, so those batches pad on the right; others follow the card. */
@@ -90,12 +116,10 @@ export class TrainableEncoder {
   }
 
   close(): void {
+    closeDense(this.dense);
     this.weights.close();
   }
 }
-
-/** What a trained folder records about how it was made, beside the model card. */
-export const TRAINING_CARD = "care-train.json";
 
 /**
  * Writes the trained encoder (parameters whose names start with `prefix`) as a checkpoint folder with
@@ -127,10 +151,17 @@ export function writeEncoderFiles(
   mkdirSync(dir, { recursive: true });
   exportCheckpoint(
     dir,
-    { config: enc.config, weights: enc.weights, dir: enc.dir, prefix: o.prefix },
+    { config: enc.config, weights: enc.weights, dir: enc.dir, prefix: o.prefix, dense: enc.dense },
     params,
     values,
   );
   writeCard(dir, o.card);
   writeFileAtomic(join(dir, TRAINING_CARD), JSON.stringify(o.record, null, 2) + "\n");
+  writeStSide(dir, {
+    config: enc.config,
+    card: o.card,
+    dense: enc.dense,
+    base: typeof o.record.base === "string" ? o.record.base : enc.dir,
+    training: o.record,
+  });
 }

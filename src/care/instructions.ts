@@ -17,5 +17,7 @@ export function trainingTemplate(card: ModelCard, o: InstructionOptions): string
   if (o.instructions === false) return null;
   const t = o.queryTemplate ?? card.query_template ?? CARE_DEFAULTS.instructionTemplate;
   if (!t.includes("{text}")) throw new CareError(`query template "${t}" must contain {text}`);
+  // The trained folder carries the template as a sentence-transformers prompt, which precedes the text.
+  if (!t.endsWith("{text}")) throw new CareError(`query template "${t}" must end with {text}`);
   return t;
 }

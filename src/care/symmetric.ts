@@ -46,8 +46,8 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
     const card = { ...m.card, pooling, query_template: template, max_length: m.maxLength };
     const set = buildPairSet(
       rows,
-      (r) => m.tokenizer.encode(formatQuery(card, r.query, r.prompt), queryMax, pooling === "last"),
-      (t) => m.encode(t),
+      (r) => m.encode(formatQuery(card, r.query, r.prompt), queryMax),
+      (t) => m.encodeDocument(t),
     );
     const B = optim.batchSize;
     const dim = m.dim;

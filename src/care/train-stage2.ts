@@ -85,7 +85,7 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
     const set = buildPairSet(
       rows,
       (r) => q.encode(formatQuery(qCard, r.query, r.prompt)),
-      (t) => doc.encode(t),
+      (t) => doc.encodeDocument(t),
     );
     const record = {
       stage: "care-stage2",

@@ -12,6 +12,7 @@ import type { WriteDtype } from "../weights/safetensors.js";
 import { parseSpec } from "../core/spec.js";
 import { parseHubId } from "../hub/id.js";
 import { pullModel } from "../hub/pull.js";
+import { exportFolder } from "../train/st-folder.js";
 
 interface MakeTinyFlags {
   family?: string;
@@ -103,5 +104,20 @@ export function register(program: Command): void {
         );
       }
       for (const { ref } of refs) process.stdout.write(`${await pullModel(ref!)}\n`);
+    });
+
+  models
+    .command("export")
+    .description(
+      "copy a checkpoint folder (e.g. a `care train` result) to one that sentence-transformers and transformers " +
+        "load unchanged: config, weights, tokenizer, modules.json, 1_Pooling, Dense, Normalize, prompts, README.md",
+    )
+    .requiredOption("--in <dir>", "checkpoint folder care reads")
+    .requiredOption("--out <dir>", "output folder (replaced once complete)")
+    .option("--results <dir>", "`care bench` results for the README's results table")
+    .option("--name <name>", "title of the model card (default: the output folder's name)")
+    .action((o: { in: string; out: string; results?: string; name?: string }) => {
+      exportFolder(o.in, o.out, { results: o.results, name: o.name });
+      process.stdout.write(`wrote ${o.out}\n`);
     });
 }

@@ -137,7 +137,7 @@ export class GgufEmbedder implements Embedder {
   }
 
   async encodeCorpus(docs: Doc[], _task?: TaskHint): Promise<Float32Array[]> {
-    return this.encode(docs.map(docText));
+    return this.encode(docs.map((d) => (this.card.document_prompt ?? "") + docText(d)));
   }
 
   describe(): { query: Record<string, unknown>; document: Record<string, unknown> } {
@@ -165,7 +165,8 @@ export class GgufEmbedder implements Embedder {
     await Promise.all(
       this.pool.map(async (ctx) => {
         for (let i = next++; i < texts.length; i = next++) {
-          const e = await ctx.getEmbeddingFor(this.tokenize(texts[i]));
+          const text = this.card.lowercase ? texts[i].toLowerCase() : texts[i];
+          const e = await ctx.getEmbeddingFor(this.tokenize(text));
           out[i] = normalize(Float32Array.from(e.vector.slice(0, this.dim)));
         }
       }),

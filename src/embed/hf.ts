@@ -1,8 +1,10 @@
 import { join } from "node:path";
-import { buildEncoder, familyOf, type Family } from "../models/family.js";
+import { appendsEndToken, buildEncoder, familyOf, type Family } from "../models/family.js";
+import { closeDense, openDense } from "../models/head.js";
+import { headWidth, readStConfig } from "../models/sentence-transformers.js";
 import { openGraph } from "../runtime/open-graph.js";
 import { tokenFeeds } from "../runtime/token-feeds.js";
-import type { Session } from "../runtime/session.js";
+import type { Session, Tensor } from "../runtime/session.js";
 import { padBatch, TextTokenizer } from "../tokenize/tokenizer.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
 import { loadCard, formatQuery, outputDim, type ModelCard } from "../models/card.js";
@@ -32,15 +34,17 @@ export interface HfOptions {
 
 /**
  * An embedder for a Hugging Face checkpoint folder (`hf:<dir>`): the family's encoder graph built from
- * config.json and the safetensors weights, run by ONNX Runtime; the tokenizer and model card beside it
- * decide truncation, padding, the query instruction and pooling. Texts are sorted by token length
+ * config.json and the safetensors weights (with the sentence-transformers Pooling and Dense modules),
+ * run by ONNX Runtime; the tokenizer and model card beside it decide truncation, padding, lowercasing,
+ * the query instruction, the document prompt and pooling. Texts are sorted by token length
  * before batching so that each batch carries little padding; rows come back in input order, cut to
  * `dim` and L2-normalised.
  */
 export class HfEmbedder implements Embedder {
   readonly name: string;
   readonly dim: number;
-  readonly hidden: number;
+  /** Width of the model's embedding (the hidden size, or the last Dense module's output). */
+  readonly width: number;
   private readonly maxLength: number;
 
   private constructor(
@@ -52,10 +56,11 @@ export class HfEmbedder implements Embedder {
     private readonly session: Session,
     private readonly identity: Identity,
     private readonly options: HfOptions,
+    width: number,
   ) {
     this.name = `hf:${options.name ?? dir}`;
-    this.hidden = config.hidden_size as number;
-    this.dim = outputDim(card, this.hidden, options.dim);
+    this.width = width;
+    this.dim = outputDim(card, width, options.dim);
     this.maxLength = Math.min(
       card.max_length,
       options.maxLength ?? Infinity,
@@ -67,18 +72,27 @@ export class HfEmbedder implements Embedder {
   static async open(dir: string, options: HfOptions = {}): Promise<HfEmbedder> {
     const ck = openCheckpoint(dir);
     const configFile = join(dir, "config.json");
-    const family = familyOf(ck.config, configFile);
-    const card = loadCard(dir, family, ck.config);
-    const tokenizer = TextTokenizer.load(dir);
-    const identity = checkpointIdentity(
-      dir,
-      ck.weights.files.map((f) => f.file),
-      card,
-      options.quantize,
-    );
+    let dense: ReturnType<typeof openDense> = [];
     try {
+      const family = familyOf(ck.config, configFile);
+      const st = readStConfig(dir);
+      const card = loadCard(dir, family, ck.config, st);
+      const tokenizer = TextTokenizer.load(dir);
+      dense = openDense(dir, st.modules?.dense ?? []);
+      const width = headWidth(ck.config.hidden_size as number, st.modules);
+      const identity = checkpointIdentity(
+        dir,
+        [
+          ...ck.weights.files.map((f) => f.file),
+          ...(st.modules?.dense ?? []).map((d) => join(dir, d.path, "model.safetensors")),
+        ],
+        card,
+        options.quantize,
+      );
       const graph = buildEncoder(ck.config, ck.weights, {
         pooling: card.pooling,
+        dense,
+        excludePrompt: !card.include_prompt,
         quantize: options.quantize,
         // Inference only: ORT's fused kernels, and no hidden-state output (CLS reads one row).
         fused: true,
@@ -90,24 +104,45 @@ export class HfEmbedder implements Embedder {
         inMemoryWeights: options.inMemoryWeights,
         weightsKey: identityKey(identity),
       });
-      return new HfEmbedder(dir, family, ck.config, card, tokenizer, session, identity, options);
+      return new HfEmbedder(dir, family, ck.config, card, tokenizer, session, identity, options, width);
     } finally {
+      closeDense(dense);
       ck.weights.close();
     }
   }
 
   async encodeQueries(texts: string[], task?: TaskHint): Promise<Float32Array[]> {
-    return this.encodeTexts(texts.map((t) => formatQuery(this.card, t, task?.queryInstruction)));
+    const prompt = this.queryPromptPart(task?.queryInstruction);
+    return this.encodeTexts(
+      texts.map((t) => formatQuery(this.card, t, task?.queryInstruction)),
+      prompt,
+    );
   }
 
   async encodeCorpus(docs: Doc[]): Promise<Float32Array[]> {
-    return this.encodeTexts(docs.map(docText));
+    const prompt = this.card.document_prompt ?? "";
+    return this.encodeTexts(
+      docs.map((d) => prompt + docText(d)),
+      prompt,
+    );
   }
 
-  /** Embeds texts as they are (no instruction). */
-  async encodeTexts(texts: string[]): Promise<Float32Array[]> {
-    const appendEos = this.card.pooling === "last";
-    const rows = texts.map((t) => this.tokenizer.encode(t, this.maxLength, appendEos));
+  /** The part of a formatted query before its text (what include_prompt false leaves out of pooling). */
+  private queryPromptPart(instruction?: string): string {
+    const marker = "\u0000";
+    const formatted = formatQuery(this.card, marker, instruction);
+    return formatted.slice(0, formatted.indexOf(marker));
+  }
+
+  /**
+   * Embeds texts as they are (no instruction added). `prompt` is the prefix they already carry: with
+   * the card's include_prompt false its tokens are left out of pooling.
+   */
+  async encodeTexts(texts: string[], prompt = ""): Promise<Float32Array[]> {
+    const appendEos = appendsEndToken(this.family, this.card.pooling);
+    const lower = (t: string) => (this.card.lowercase ? t.toLowerCase() : t);
+    const rows = texts.map((t) => this.tokenizer.encode(lower(t), this.maxLength, appendEos));
+    const promptTokens = this.card.include_prompt ? 0 : this.tokenizer.promptLength(lower(prompt));
     const out: Float32Array[] = new Array(texts.length);
     const plan = planBatches(
       rows.map((r) => r.length),
@@ -118,12 +153,20 @@ export class HfEmbedder implements Embedder {
       const batch = padBatch(
         idx.map((i) => rows[i]),
         this.tokenizer.padId,
-        this.card.padding_side,
+        // CLS pooling reads position 0, so those batches pad on the right.
+        this.card.pooling === "cls" ? "right" : this.card.padding_side,
       );
-      const result = await this.session.run(tokenFeeds(batch), ["embedding"]);
+      const feeds: Record<string, Tensor> = tokenFeeds(batch);
+      if (!this.card.include_prompt)
+        feeds.prompt_length = {
+          dtype: "int64",
+          shape: [idx.length],
+          data: new BigInt64Array(idx.length).fill(BigInt(promptTokens)),
+        };
+      const result = await this.session.run(feeds, ["embedding"]);
       const emb = result.embedding.data as Float32Array;
       idx.forEach((i, r) => {
-        out[i] = normalize(emb.slice(r * this.hidden, r * this.hidden + this.dim));
+        out[i] = normalize(emb.slice(r * this.width, r * this.width + this.dim));
       });
     }
     return out;

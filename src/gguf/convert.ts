@@ -1,6 +1,9 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { loadCard } from "../models/card.js";
+import { ConfigReader } from "../models/config.js";
+import { isCausal } from "../models/qwen.js";
+import { readStConfig } from "../models/sentence-transformers.js";
 import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
 import { readJsonFile, type Checkpoint } from "../weights/checkpoint.js";
@@ -59,14 +62,24 @@ export function convertToGguf(
   // llama.cpp loads biases only where its graph has them (qwen2); for qwen3 they were refused above.
   plans.sort((a, b) => tensorOrder(a.name) - tensorOrder(b.name) || a.name.localeCompare(b.name));
 
-  const card = loadCard(dir, "qwen", config);
+  const st = readStConfig(dir);
+  const card = loadCard(dir, "qwen", config, st);
+  // llama.cpp runs a causal Qwen and pools its last hidden state: nothing after pooling, no
+  // bidirectional attention, no prompt left out of pooling.
+  if (st.modules?.dense.length)
+    throw new CareError(`a Dense module after pooling: the GGUF path has none`, st.modules.file);
+  if (!isCausal(new ConfigReader(config, configFile)))
+    throw new CareError(
+      `bidirectional attention (gte-Qwen2, is_causal false): llama.cpp's Qwen is causal`,
+      configFile,
+    );
   // The ONNX path also caps inputs at the tokenizer's model_max_length; the GGUF has no tokenizer
   // config, so the cap goes into the stored card.
   const tokMax = modelMaxLength(dir);
   if (tokMax !== undefined) card.max_length = Math.min(card.max_length, tokMax);
-  if (card.pooling !== "last")
+  if (card.pooling !== "last" || !card.include_prompt)
     throw new CareError(
-      `model card pooling "${card.pooling}": the GGUF path pools the last token`,
+      `model card pooling "${card.pooling}"${card.include_prompt ? "" : " without the prompt"}: the GGUF path pools the last token`,
       join(dir, "care.json"),
     );
 

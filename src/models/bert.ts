@@ -1,6 +1,7 @@
 /**
- * The BERT family (bert-base-chinese, bge-*-zh, RoBERTa-wwm-ext; RoBERTa proper): absolute position
- * embeddings, token type 0, post-LN encoder layers with exact (Erf) GELU.
+ * The BERT family (bert-base-chinese, bge-*-zh, RoBERTa-wwm-ext; RoBERTa proper; XLM-RoBERTa as in
+ * bge-m3 and multilingual-e5): absolute position embeddings, token type 0, post-LN encoder layers
+ * with exact (Erf) GELU.
  */
 import type { Value } from "../graph/ir.js";
 import { gelu, layerNorm } from "../graph/nn.js";
@@ -11,12 +12,18 @@ import { attention, paddingBias, positionRange, positionsFromMask, splitHeads } 
 import { denseAddNorm, denseBiasGelu, firstTokenAttention, selfAttention } from "./fused.js";
 import type { BodyOptions, FamilyBody } from "./body.js";
 
+/** RoBERTa-style checkpoints (roberta, xlm-roberta): positions start past padding_idx. */
+export function robertaPositions(cfg: ConfigReader): boolean {
+  const type = cfg.string("model_type");
+  return type === "roberta" || type === "xlm-roberta";
+}
+
 function norm(ck: GraphWeights, x: Value, name: string, width: number, eps: number): Value {
   return layerNorm(x, ck.tensor(`${name}.weight`, [width]), ck.tensor(`${name}.bias`, [width]), eps);
 }
 
 export const bertFamily: FamilyBody = {
-  prefixes: (cfg) => (cfg.string("model_type") === "roberta" ? ["roberta.", "bert."] : ["bert."]),
+  prefixes: (cfg) => (robertaPositions(cfg) ? ["roberta.", "bert."] : ["bert."]),
   anchor: "embeddings.word_embeddings.weight",
   build(cfg: ConfigReader, ck: GraphWeights, ids: Value, mask: Value, options: BodyOptions): Value {
     const H = cfg.int("hidden_size");
@@ -38,14 +45,13 @@ export const bertFamily: FamilyBody = {
     const g = ids.graph;
     const dtype = ck.dtype;
 
-    // RoBERTa numbers real tokens from padding_idx + 1; BERT uses 0..seq-1.
-    const positions =
-      cfg.string("model_type") === "roberta"
-        ? add(
-            mul(add(positionsFromMask(mask), g.scalar("int64", 1)), mask),
-            g.scalar("int64", cfg.number("pad_token_id", 1)),
-          )
-        : positionRange(ids);
+    // RoBERTa and XLM-R number real tokens from padding_idx + 1; BERT uses 0..seq-1.
+    const positions = robertaPositions(cfg)
+      ? add(
+          mul(add(positionsFromMask(mask), g.scalar("int64", 1)), mask),
+          g.scalar("int64", cfg.number("pad_token_id", 1)),
+        )
+      : positionRange(ids);
     const words = gather(ck.tensor("embeddings.word_embeddings.weight", [vocab, H]), ids);
     const pos = gather(ck.tensor("embeddings.position_embeddings.weight", [maxPos, H]), positions);
     const type0 = gather(

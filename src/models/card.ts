@@ -1,16 +1,19 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { Family, Pooling } from "./family.js";
+import { join, resolve } from "node:path";
+import type { Family } from "./family.js";
+import { POOLINGS, type Pooling } from "./layers.js";
+import { headWidth, readStConfig, type StConfig } from "./sentence-transformers.js";
 import type { PaddingSide } from "../tokenize/tokenizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 
 /**
- * The model card beside a checkpoint (`care.json`): how to turn the encoder's hidden states into an
- * embedding and how to present queries. Every field is optional in the file; missing ones take the
- * family's defaults (BERT and gte: CLS pooling, no template; Qwen: last-token pooling with the
- * end-of-text token, left padding, Qwen3-Embedding's instruction template).
+ * How a checkpoint turns text into an embedding: pooling, lengths, the query template and document
+ * prompt. Three layers, each over the one before: the family's defaults (BERT and gte: CLS pooling,
+ * no template; Qwen: last-token pooling with the end-of-text token, left padding, Qwen3-Embedding's
+ * instruction template), the folder's sentence-transformers files, and care's own card (`care.json`,
+ * every field optional), which must not contradict the sentence-transformers pooling.
  */
 
 export interface ModelCard {
@@ -24,8 +27,14 @@ export interface ModelCard {
   /** Widths the model was trained to be cut to (Matryoshka); any width up to `dim` is allowed without it. */
   matryoshka_dims?: number[];
   padding_side: PaddingSide;
-  /** Default output width (≤ hidden size); embeddings are cut to it before normalising. */
+  /** Default output width (≤ the embedding's width); embeddings are cut to it before normalising. */
   dim: number;
+  /** Prefix of every document (sentence-transformers' "document"/"passage" prompt); null: none. */
+  document_prompt: string | null;
+  /** Lower-case texts before tokenising (sentence_bert_config.json do_lower_case). */
+  lowercase: boolean;
+  /** Whether the prompt's tokens are pooled (1_Pooling include_prompt). */
+  include_prompt: boolean;
 }
 
 export const CARD_FILE = "care.json";
@@ -39,8 +48,18 @@ const MAX_LENGTH_CAP: Record<Family, number> = { bert: 512, gte: 8192, qwen: 819
 
 export function defaultCard(family: Family, config: Record<string, unknown>): ModelCard {
   const hidden = typeof config.hidden_size === "number" ? config.hidden_size : 0;
-  const maxPos = typeof config.max_position_embeddings === "number" ? config.max_position_embeddings : 512;
-  const common = { max_length: Math.min(maxPos, MAX_LENGTH_CAP[family]), dim: hidden };
+  let maxPos = typeof config.max_position_embeddings === "number" ? config.max_position_embeddings : 512;
+  // RoBERTa-style position tables start past the padding index (bge-m3: 8194 rows, 8192 tokens).
+  if (config.model_type === "roberta" || config.model_type === "xlm-roberta")
+    maxPos -= (typeof config.pad_token_id === "number" ? config.pad_token_id : 1) + 1;
+  const cap = config.model_type === "xlm-roberta" ? 8192 : MAX_LENGTH_CAP[family];
+  const common = {
+    max_length: Math.min(maxPos, cap),
+    dim: hidden,
+    document_prompt: null,
+    lowercase: false,
+    include_prompt: true,
+  };
   if (family === "qwen") {
     return {
       ...common,
@@ -67,20 +86,27 @@ export function parseCard(raw: unknown, defaults: ModelCard, file: string, hidde
   const bad = (field: string, why: string) =>
     new CareError(`field "${field}" ${why}, got ${JSON.stringify(r[field])}`, file);
   const known = new Set(Object.keys(defaults).concat("matryoshka_dims"));
+  const boolField = (field: "lowercase" | "include_prompt") => {
+    if (r[field] === undefined) return;
+    if (typeof r[field] !== "boolean") throw bad(field, "must be true or false");
+    card[field] = r[field];
+  };
   for (const k of Object.keys(r)) {
     if (!known.has(k)) throw new CareError(`unknown field "${k}"; known: ${[...known].join(", ")}`, file);
   }
   const card: ModelCard = { ...defaults };
   if (r.pooling !== undefined) {
-    if (r.pooling !== "cls" && r.pooling !== "mean" && r.pooling !== "last")
-      throw bad("pooling", "must be cls, mean or last");
-    card.pooling = r.pooling;
+    if (!POOLINGS.includes(r.pooling as Pooling))
+      throw bad("pooling", `must be one of ${POOLINGS.join(", ")}`);
+    card.pooling = r.pooling as Pooling;
   }
+  boolField("lowercase");
+  boolField("include_prompt");
   if (r.max_length !== undefined) {
     if (!isPositiveInt(r.max_length)) throw bad("max_length", "must be a positive integer");
     card.max_length = r.max_length;
   }
-  for (const field of ["query_template", "default_instruction"] as const) {
+  for (const field of ["query_template", "default_instruction", "document_prompt"] as const) {
     if (r[field] === undefined) continue;
     if (r[field] !== null && typeof r[field] !== "string") throw bad(field, "must be a string or null");
     card[field] = r[field] as string | null;
@@ -95,7 +121,7 @@ export function parseCard(raw: unknown, defaults: ModelCard, file: string, hidde
   }
   if (r.dim !== undefined) {
     if (!isPositiveInt(r.dim) || r.dim > hidden)
-      throw bad("dim", `must be a positive integer ≤ the hidden size ${hidden}`);
+      throw bad("dim", `must be a positive integer ≤ the embedding width ${hidden}`);
     card.dim = r.dim;
   }
   if (r.matryoshka_dims !== undefined) {
@@ -103,7 +129,7 @@ export function parseCard(raw: unknown, defaults: ModelCard, file: string, hidde
     if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => isPositiveInt(d) && d <= hidden)) {
       throw bad(
         "matryoshka_dims",
-        `must be a non-empty list of positive integers ≤ the hidden size ${hidden}`,
+        `must be a non-empty list of positive integers ≤ the embedding width ${hidden}`,
       );
     }
     card.matryoshka_dims = [...(dims as number[])].sort((a, b) => a - b);
@@ -115,12 +141,107 @@ function isPositiveInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
 
-/** The card beside a checkpoint, or the family defaults when there is no care.json. */
-export function loadCard(dir: string, family: Family, config: Record<string, unknown>): ModelCard {
-  const defaults = defaultCard(family, config);
+/**
+ * The card of a checkpoint folder: family defaults, then its sentence-transformers files, then
+ * care.json. Without a modules.json (and no pooling in care.json) the family's pooling is used and
+ * said once on stderr.
+ */
+export function loadCard(
+  dir: string,
+  family: Family,
+  config: Record<string, unknown>,
+  st: StConfig = readStConfig(dir),
+): ModelCard {
+  const fromSt = stCard(defaultCard(family, config), st);
   const file = join(dir, CARD_FILE);
-  if (!existsSync(file)) return defaults;
-  return parseCard(readJsonFile(file, "model card"), defaults, file, defaults.dim);
+  const raw = existsSync(file) ? readJsonFile(file, "model card") : undefined;
+  const card = raw === undefined ? fromSt : parseCard(raw, fromSt, file, fromSt.dim);
+  if (st.modules && card.pooling !== st.modules.pooling.mode)
+    throw new CareError(
+      `field "pooling" is "${card.pooling}" but ${st.modules.pooling.file} says "${st.modules.pooling.mode}"`,
+      file,
+    );
+  if (st.modules && card.include_prompt !== st.modules.pooling.includePrompt)
+    throw new CareError(
+      `field "include_prompt" is ${card.include_prompt} but ${st.modules.pooling.file} says ${st.modules.pooling.includePrompt}`,
+      file,
+    );
+  const cardPooling = raw && typeof raw === "object" && "pooling" in raw;
+  if (!st.modules && !cardPooling) announceDefaultPooling(dir, family, card.pooling);
+  return card;
+}
+
+const announced = new Set<string>();
+
+function announceDefaultPooling(dir: string, family: Family, pooling: Pooling): void {
+  const key = resolve(dir);
+  if (announced.has(key)) return;
+  announced.add(key);
+  process.stderr.write(
+    `${dir}: no sentence-transformers modules.json; pooling "${pooling}" (the ${family} family's default)\n`,
+  );
+}
+
+/** Matches the instruction prompt of Qwen3-Embedding and gte-Qwen2 ("Instruct: …\nQuery:" with or without a space). */
+const INSTRUCT_PROMPT = /^Instruct: ([^\n]*)\nQuery:( ?)$/;
+
+/** The family defaults with what the sentence-transformers files say laid over them. */
+export function stCard(defaults: ModelCard, st: StConfig): ModelCard {
+  const card = { ...defaults };
+  const m = st.modules;
+  if (m) {
+    card.pooling = m.pooling.mode;
+    card.include_prompt = m.pooling.includePrompt;
+    if (m.pooling.dimension !== defaults.dim)
+      throw new CareError(
+        `field "word_embedding_dimension" is ${m.pooling.dimension} but config.json's hidden_size is ${defaults.dim}`,
+        m.pooling.file,
+      );
+    card.dim = headWidth(defaults.dim, m);
+  }
+  if (st.transformer) {
+    if (st.transformer.maxSeqLength !== null) card.max_length = st.transformer.maxSeqLength;
+    card.lowercase = st.transformer.doLowerCase;
+  }
+  if (st.model) {
+    const { prompts, defaultPromptName, similarity, file } = st.model;
+    // Every embedding is normalised (the Embedder contract): dot and euclidean rank as cosine only
+    // when the model itself ends in Normalize.
+    if (similarity === "manhattan" || ((similarity === "dot" || similarity === "euclidean") && !m?.normalize))
+      throw new CareError(
+        `field "similarity_fn_name" is "${similarity}"${m?.normalize ? "" : " without a Normalize module"}; care ranks by cosine of normalised embeddings`,
+        file,
+      );
+    const fallback = defaultPromptName !== null ? prompts[defaultPromptName] : undefined;
+    // The file's prompts are the whole truth: without a query prompt, queries go in as they are.
+    const query = prompts.query ?? fallback ?? "";
+    {
+      if (/\{(text|instruction)\}/.test(query))
+        throw new CareError(`field "prompts.query" contains a {text} or {instruction} placeholder`, file);
+      const instruct = INSTRUCT_PROMPT.exec(query);
+      card.query_template =
+        query === ""
+          ? null
+          : instruct
+            ? `Instruct: {instruction}\nQuery:${instruct[2]}{text}`
+            : `${query}{text}`;
+      card.default_instruction = instruct ? instruct[1] : null;
+    }
+    const doc = prompts.document ?? prompts.passage ?? prompts.corpus ?? fallback;
+    if (doc !== undefined) card.document_prompt = doc === "" ? null : doc;
+  }
+  return card;
+}
+
+/**
+ * The card's query template as a sentence-transformers prompt (the text before `{text}`, with the
+ * default instruction filled in); undefined when the template has text after `{text}`.
+ */
+export function queryPrompt(card: ModelCard): string | undefined {
+  if (card.query_template === null) return "";
+  const at = card.query_template.indexOf("{text}");
+  if (at + "{text}".length !== card.query_template.length) return undefined;
+  return fillQueryTemplate(card.query_template.slice(0, at), "", card.default_instruction ?? "");
 }
 
 export function writeCard(dir: string, card: ModelCard): void {
@@ -148,7 +269,7 @@ export function fillQueryTemplate(template: string, text: string, instruction: s
 export function outputDim(card: ModelCard, hidden: number, requested?: number): number {
   if (requested === undefined) return card.dim;
   if (!isPositiveInt(requested) || requested > hidden) {
-    throw new CareError(`dim ${requested} must be a positive integer ≤ the hidden size ${hidden}`);
+    throw new CareError(`dim ${requested} must be a positive integer ≤ the embedding width ${hidden}`);
   }
   if (card.matryoshka_dims && !card.matryoshka_dims.includes(requested) && requested !== hidden) {
     throw new CareError(

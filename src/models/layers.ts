@@ -30,12 +30,18 @@ import {
   unsqueeze,
   where,
   div,
+  sqrt,
 } from "../graph/ops.js";
 
 /** A large finite negative bias: -inf would turn fully masked rows (left padding) into NaN. */
 export const MASKED = -1e9;
 
-export type Pooling = "cls" | "mean" | "last";
+/**
+ * How hidden states become one vector: sentence-transformers' pooling modes ("last" is its
+ * "lasttoken", "mean_sqrt_len" its "mean_sqrt_len_tokens").
+ */
+export type Pooling = "cls" | "mean" | "max" | "last" | "weightedmean" | "mean_sqrt_len";
+export const POOLINGS: readonly Pooling[] = ["cls", "mean", "max", "last", "weightedmean", "mean_sqrt_len"];
 
 /** Token positions 0..seq-1 as an int64 [seq] vector. */
 export function positionRange(inputIds: Value, offset = 0): Value {
@@ -141,20 +147,37 @@ export function splitHeads(x: Value, heads: number, dim: number): Value {
 }
 
 /**
- * Pools [b, s, h] hidden states to [b, h]. "last" takes, per row, the last position whose mask is 1,
- * so left and right padding give the same result.
+ * Pools [b, s, h] hidden states to [b, h] over the positions where `mask` is 1, as
+ * sentence-transformers' Pooling module does with right padding. "last" takes, per row, the last
+ * position whose mask is 1, so left and right padding give the same result; "weightedmean" weights
+ * the k-th real token by k (sentence-transformers weights by padded position, the same on right
+ * padding); "max" is written as a selection (the maxima's hidden states, averaged over ties) so that
+ * gradients flow through it without a ReduceMax rule.
  */
 export function pool(hidden: Value, mask: Value, mode: Pooling, width: number): Value {
   const g = hidden.graph;
   const dtype = hidden.dtype;
   if (mode === "cls") return gather(hidden, g.scalar("int64", 0), 1);
-  let weights: Value; // [b, s]
-  if (mode === "mean") {
-    const m = cast(mask, dtype);
-    weights = div(m, reduceSum(m, [1], true));
-  } else {
-    const rank = cast(mul(mask, positionRange(mask, 1)), dtype); // 1-based positions of real tokens
-    weights = cast(equal(rank, reduceMax(rank, [1], true)), dtype);
+  const m = cast(mask, dtype); // [b, s]
+  const weighted = (weights: Value): Value => reshape(matmul(unsqueeze(weights, [1]), hidden), [0, width]);
+  switch (mode) {
+    case "mean":
+      return weighted(div(m, reduceSum(m, [1], true)));
+    case "mean_sqrt_len":
+      return weighted(div(m, sqrt(reduceSum(m, [1], true))));
+    case "weightedmean": {
+      const rank = mul(cast(cumSum(mask, 1), dtype), m); // 1, 2, … over real tokens, 0 on padding
+      return weighted(div(rank, reduceSum(rank, [1], true)));
+    }
+    case "last": {
+      const rank = cast(mul(mask, positionRange(mask, 1)), dtype); // 1-based positions of real tokens
+      return weighted(cast(equal(rank, reduceMax(rank, [1], true)), dtype));
+    }
+    case "max": {
+      const real = unsqueeze(m, [2]); // [b, s, 1]
+      const masked = add(mul(hidden, real), mul(sub(g.scalar(dtype, 1), real), g.scalar(dtype, MASKED)));
+      const top = mul(cast(equal(masked, reduceMax(masked, [1], true)), dtype), real);
+      return div(reduceSum(mul(hidden, top), [1], false), reduceSum(top, [1], false));
+    }
   }
-  return reshape(matmul(unsqueeze(weights, [1]), hidden), [0, width]);
 }

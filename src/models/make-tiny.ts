@@ -6,7 +6,10 @@ import {
   byteLevelBpeTokenizer,
   cjkBlock,
   QWEN_EOS,
+  unigramTokenizer,
   wordPieceTokenizer,
+  XLMR_MASK,
+  XLMR_SPECIALS,
 } from "../tokenize/build.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
@@ -24,8 +27,8 @@ import { rng } from "../util/rng.js";
  * norms and biases are perturbed away from 1 and 0 so that a forward pass which drops one is caught.
  */
 
-export type TinyFamily = "bert" | "gte" | "qwen2" | "qwen3";
-export const TINY_FAMILIES: TinyFamily[] = ["bert", "gte", "qwen2", "qwen3"];
+export type TinyFamily = "bert" | "xlm-roberta" | "gte" | "qwen2" | "qwen3";
+export const TINY_FAMILIES: TinyFamily[] = ["bert", "xlm-roberta", "gte", "qwen2", "qwen3"];
 export type TinyShape = "bert-base" | "qwen3-0.6b" | "qwen3-4b";
 export const TINY_SHAPES: TinyShape[] = ["bert-base", "qwen3-0.6b", "qwen3-4b"];
 
@@ -130,7 +133,7 @@ export function tinyDims(family: TinyFamily, o: Partial<MakeTinyOptions> = {}): 
 }
 
 export function encoderFamily(family: TinyFamily): Family {
-  return family === "bert" ? "bert" : family === "gte" ? "gte" : "qwen";
+  return family === "bert" || family === "xlm-roberta" ? "bert" : family === "gte" ? "gte" : "qwen";
 }
 
 /** config.json as the HF modeling code of each family reads it. */
@@ -153,6 +156,29 @@ export function tinyConfig(family: TinyFamily, d: Dims, vocab: number): Record<s
         initializer_range: 0.02,
         layer_norm_eps: 1e-12,
         pad_token_id: 0,
+        position_embedding_type: "absolute",
+        torch_dtype: "float32",
+      };
+    case "xlm-roberta":
+      // As bge-m3 / multilingual-e5: positions numbered from pad_token_id + 1, one token type.
+      return {
+        architectures: ["XLMRobertaModel"],
+        model_type: "xlm-roberta",
+        vocab_size: vocab,
+        hidden_size: d.hidden,
+        num_hidden_layers: d.layers,
+        num_attention_heads: d.heads,
+        intermediate_size: d.intermediate,
+        hidden_act: "gelu",
+        hidden_dropout_prob: 0.1,
+        attention_probs_dropout_prob: 0.1,
+        max_position_embeddings: d.maxPositions + 2,
+        type_vocab_size: 1,
+        initializer_range: 0.02,
+        layer_norm_eps: 1e-5,
+        bos_token_id: 0,
+        pad_token_id: 1,
+        eos_token_id: 2,
         position_embedding_type: "absolute",
         torch_dtype: "float32",
       };
@@ -247,6 +273,7 @@ export function tensorSpecs(config: Record<string, unknown>): TensorSpec[] {
   };
   switch (config.model_type) {
     case "bert":
+    case "xlm-roberta":
       emb("embeddings.word_embeddings.weight", [V, H]);
       emb("embeddings.position_embeddings.weight", [n("max_position_embeddings"), H]);
       emb("embeddings.token_type_embeddings.weight", [n("type_vocab_size"), H]);
@@ -387,7 +414,11 @@ export function makeTiny(o: MakeTinyOptions): TinyCheckpoint {
   const dims = preset?.dims ?? tinyDims(family, o);
   const chars = o.chars ?? cjkBlock();
   const qwen = family.startsWith("qwen");
-  const tokenizer = qwen ? byteLevelBpeTokenizer(chars) : wordPieceTokenizer(chars);
+  const tokenizer = qwen
+    ? byteLevelBpeTokenizer(chars)
+    : family === "xlm-roberta"
+      ? unigramTokenizer(chars)
+      : wordPieceTokenizer(chars);
   const tokVocab = tokenizerSize(tokenizer);
   const vocab = Math.max(dims.vocab ?? 0, tokVocab);
   const config = tinyConfig(family, dims, vocab);
@@ -430,9 +461,11 @@ export function makeTiny(o: MakeTinyOptions): TinyCheckpoint {
 }
 
 function tokenizerSize(tokenizer: Record<string, unknown>): number {
-  const vocab = (tokenizer.model as { vocab: Record<string, number> }).vocab;
+  const vocab = (tokenizer.model as { vocab: Record<string, number> | [string, number][] }).vocab;
   const added = tokenizer.added_tokens as { id: number }[];
-  return Math.max(...Object.values(vocab), ...added.map((t) => t.id)) + 1;
+  // Unigram vocabularies are a list of [piece, score], numbered by position.
+  const ids = Array.isArray(vocab) ? [vocab.length - 1] : Object.values(vocab);
+  return Math.max(...ids, ...added.map((t) => t.id)) + 1;
 }
 
 function tokenizerConfig(family: TinyFamily, maxPositions: number): Record<string, unknown> {
@@ -446,6 +479,21 @@ function tokenizerConfig(family: TinyFamily, maxPositions: number): Record<strin
       padding_side: "left",
       add_prefix_space: false,
       clean_up_tokenization_spaces: false,
+    };
+  }
+  if (family === "xlm-roberta") {
+    const [bos, pad, eos, unk] = XLMR_SPECIALS;
+    return {
+      tokenizer_class: "XLMRobertaTokenizer",
+      model_max_length: maxPositions,
+      bos_token: bos,
+      eos_token: eos,
+      sep_token: eos,
+      cls_token: bos,
+      unk_token: unk,
+      pad_token: pad,
+      mask_token: XLMR_MASK,
+      padding_side: "right",
     };
   }
   const [pad, unk, cls, sep, mask] = BERT_SPECIALS;

@@ -1,8 +1,8 @@
 /**
  * The Qwen2/Qwen3 decoder family (Qwen3-Embedding, CARE document encoders): RMSNorm, rotary
  * positions, grouped-query attention, SwiGLU; Qwen2's q/k/v biases; Qwen3's per-head q/k RMSNorm.
- * A causal mask combined with the padding mask; positions count real tokens, so left and right
- * padding encode a text identically.
+ * A causal mask combined with the padding mask (bidirectional for gte-Qwen2, see isCausal);
+ * positions count real tokens, so left and right padding encode a text identically.
  */
 import type { Value } from "../graph/ir.js";
 import { rmsNorm, silu } from "../graph/nn.js";
@@ -15,6 +15,7 @@ import {
   applyRotary,
   attention,
   causalBias,
+  paddingBias,
   positionsFromMask,
   ropeInvFreq,
   rotaryTables,
@@ -30,6 +31,22 @@ function checkRopeScaling(cfg: ConfigReader): void {
       `field "rope_scaling" type ${JSON.stringify(type)} is not supported (only the default rotary)`,
     );
   }
+}
+
+/**
+ * Whether attention is causal. config.json's `is_causal` decides where present; otherwise gte-Qwen2
+ * checkpoints are bidirectional (their modeling_qwen.py builds a non-causal mask, as the model cards
+ * say), recognised by the remote-code class their auto_map names or by their name, and every other
+ * Qwen2/Qwen3 checkpoint is causal.
+ */
+export function isCausal(cfg: ConfigReader): boolean {
+  if (cfg.has("is_causal")) return cfg.bool("is_causal", true);
+  const autoMap = cfg.config["auto_map"];
+  const refs = [
+    cfg.config["_name_or_path"],
+    ...(autoMap && typeof autoMap === "object" ? Object.values(autoMap) : []),
+  ];
+  return !refs.some((r) => typeof r === "string" && /gte-Qwen2/i.test(r));
 }
 
 export const qwenFamily: FamilyBody = {
@@ -61,7 +78,7 @@ export const qwenFamily: FamilyBody = {
     const dtype = ck.dtype;
 
     const rot = rotaryTables(positionsFromMask(mask), ropeInvFreq(theta, headDim), dtype);
-    const bias = causalBias(mask, dtype);
+    const bias = isCausal(cfg) ? causalBias(mask, dtype) : paddingBias(mask, dtype);
     let h = gather(ck.tensor("embed_tokens.weight", [vocab, H]), ids);
     for (let i = 0; i < layers; i++) {
       const p = `layers.${i}.`;

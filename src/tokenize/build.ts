@@ -150,3 +150,57 @@ export function byteLevelBpeTokenizer(chars: string[]): Record<string, unknown> 
     },
   };
 }
+
+export const XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"] as const;
+export const XLMR_MASK = "<mask>";
+
+/**
+ * A SentencePiece Unigram tokenizer in XLM-RoBERTa's layout (bge-m3, multilingual-e5): `<s>` 0,
+ * `<pad>` 1, `</s>` 2, `<unk>` 3, then the pieces ("▁", printable ASCII, the given characters), and
+ * `<mask>` last; Metaspace pre-tokenisation and `<s> … </s>` around each text. NFKC stands in for
+ * the real files' precompiled normaliser (a compiled NFKC table).
+ */
+export function unigramTokenizer(chars: string[]): Record<string, unknown> {
+  const pieces: [string, number][] = XLMR_SPECIALS.map((t) => [t, 0]);
+  const seen = new Set<string>(XLMR_SPECIALS);
+  const push = (t: string, score: number) => {
+    if (seen.has(t)) return;
+    seen.add(t);
+    pieces.push([t, score]);
+  };
+  push("▁", -2);
+  for (let c = 0x21; c <= 0x7e; c++) push(String.fromCharCode(c), -8);
+  for (const c of [...CJK_PUNCTUATION, ...chars]) push(c.normalize("NFKC"), -10);
+  pieces.push([XLMR_MASK, 0]);
+  const ids = new Map(pieces.map(([t], i) => [t, i]));
+  const special = (t: string) => ({ SpecialToken: { id: t, type_id: 0 } });
+  const metaspace = { type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: true };
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [...XLMR_SPECIALS, XLMR_MASK].map((t) => addedToken(ids.get(t)!, t)),
+    normalizer: {
+      type: "Sequence",
+      normalizers: [{ type: "NFKC" }, { type: "Replace", pattern: { Regex: " {2,}" }, content: " " }],
+    },
+    pre_tokenizer: metaspace,
+    post_processor: {
+      type: "TemplateProcessing",
+      single: [special("<s>"), { Sequence: { id: "A", type_id: 0 } }, special("</s>")],
+      pair: [
+        special("<s>"),
+        { Sequence: { id: "A", type_id: 0 } },
+        special("</s>"),
+        special("</s>"),
+        { Sequence: { id: "B", type_id: 0 } },
+        special("</s>"),
+      ],
+      special_tokens: Object.fromEntries(
+        ["<s>", "</s>"].map((t) => [t, { id: t, ids: [ids.get(t)], tokens: [t] }]),
+      ),
+    },
+    decoder: metaspace,
+    model: { type: "Unigram", unk_id: 3, vocab: pieces, byte_fallback: false },
+  };
+}

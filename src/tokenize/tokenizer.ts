@@ -98,6 +98,20 @@ export class TextTokenizer {
     return ids;
   }
 
+  /**
+   * How many tokens a prompt takes at the start of an encoded text: the leading special tokens and
+   * the prompt's own, without the trailing ones (sentence-transformers' prompt_length).
+   */
+  promptLength(prompt: string): number {
+    const tokens: string[] = this.tokenizer.tokenize(prompt);
+    const ids = tokens.map((t) => this.tokenizer.token_to_id(t) as number);
+    const all = this.withSpecials(tokens);
+    for (let lead = 0; lead <= this.specialCount; lead++) {
+      if (ids.every((id, i) => all[lead + i] === id)) return lead + ids.length;
+    }
+    throw new CareError("cannot place the prompt's tokens among the special tokens", this.file);
+  }
+
   encodeBatch(texts: string[], options: BatchOptions): EncodedBatch {
     const rows = texts.map((t) => this.encode(t, options.maxLength, options.appendEos ?? false));
     return padBatch(rows, this.padId, options.paddingSide ?? "right");

@@ -1,15 +1,17 @@
 /**
  * Trained parameters back to a Hugging Face folder the model engine loads: every tensor of the base
  * checkpoint, with trained ones replaced (Linear weights transposed back to [out, in]) and LoRA
- * adapters merged, W += (alpha / r) * (A B)^T; plus config.json and the tokenizer files.
+ * adapters merged, W += (alpha / r) * (A B)^T; the sentence-transformers Dense modules' weights into
+ * their own folders; plus config.json and the tokenizer files.
  */
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 import { writeSafetensors, type WriteTensor } from "../weights/safetensors.js";
 import type { TensorSource } from "../weights/source.js";
 import type { FloatData, Param } from "./params.js";
+import type { DenseLayer } from "../models/head.js";
 
 /** Files copied from the base checkpoint folder when present. */
 const SIDE_FILES = [
@@ -17,6 +19,10 @@ const SIDE_FILES = [
   "tokenizer_config.json",
   "special_tokens_map.json",
   "vocab.txt",
+  "sentencepiece.bpe.model",
+  "merges.txt",
+  "vocab.json",
+  "added_tokens.json",
   "care.json",
 ];
 
@@ -28,6 +34,8 @@ export interface ExportBase {
   dir?: string;
   /** Only parameters whose name starts with this belong to this model (two encoders share a graph). */
   prefix?: string;
+  /** Dense modules after pooling (tensors named "<path>/linear.weight"), written to <dir>/<path>/. */
+  dense?: readonly DenseLayer[];
 }
 
 /** [rows, cols] row-major to [cols, rows], widening or narrowing to float32. */
@@ -96,11 +104,24 @@ export function exportCheckpoint(
     dtype: "F32",
     data: trained.get(name) ?? base.weights.float32(name),
   }));
+  const dense = base.dense ?? [];
   for (const name of trained.keys()) {
-    if (!base.weights.has(name))
+    if (!base.weights.has(name) && !dense.some((d) => d.weights.has(name)))
       throw new CareError(`trained tensor "${name}" is not in the base checkpoint`);
   }
   writeSafetensors(join(dir, "model.safetensors"), tensors);
+  for (const d of dense) {
+    mkdirSync(join(dir, d.path), { recursive: true });
+    writeSafetensors(
+      join(dir, d.path, "model.safetensors"),
+      d.weights.names().map((name) => ({
+        name: name.slice(d.path.length + 1),
+        shape: d.weights.shape(name),
+        dtype: "F32",
+        data: trained.get(name) ?? d.weights.float32(name),
+      })),
+    );
+  }
   writeFileAtomic(
     join(dir, "config.json"),
     JSON.stringify({ ...base.config, torch_dtype: "float32" }, null, 2) + "\n",

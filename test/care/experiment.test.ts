@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { QUICK } from "../../src/care/experiment/config.js";
 import { experimentMarkdown, resultTable } from "../../src/care/experiment/report.js";
 import { runExperiment, trained } from "../../src/care/experiment/run.js";
-import { TRAINING_CARD } from "../../src/care/encoder.js";
+import { TRAINING_CARD } from "../../src/train/st-folder.js";
 import type { ResultFile } from "../../src/bench/result.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-experiment-"));

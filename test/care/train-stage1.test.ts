@@ -12,7 +12,7 @@ import { embedDocuments } from "../../src/care/doc-cache.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { convertToGguf } from "../../src/gguf/convert.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
-import { TRAINING_CARD } from "../../src/care/encoder.js";
+import { TRAINING_CARD } from "../../src/train/st-folder.js";
 import { pairScores } from "./measure.js";
 import { randomTexts, tinyPair } from "./tiny.js";
 

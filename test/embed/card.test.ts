@@ -19,7 +19,18 @@ describe("model card", () => {
       default_instruction: null,
       padding_side: "right",
       dim: 32,
+      document_prompt: null,
+      lowercase: false,
+      include_prompt: true,
     });
+    // RoBERTa-style tables start past padding_idx: 514 rows hold 512 tokens.
+    const xlmr = {
+      hidden_size: 32,
+      max_position_embeddings: 514,
+      model_type: "xlm-roberta",
+      pad_token_id: 1,
+    };
+    expect(defaultCard("bert", xlmr).max_length).toBe(512);
     expect(defaultCard("qwen", qwenConfig)).toMatchObject({
       pooling: "last",
       padding_side: "left",
@@ -55,12 +66,16 @@ describe("model card", () => {
     const d = defaultCard("bert", bertConfig);
     const cases: [unknown, RegExp][] = [
       [[], /not a JSON object/],
-      [{ pooling: "max" }, /field "pooling" must be cls, mean or last, got "max"/],
+      [
+        { pooling: "lasttoken" },
+        /field "pooling" must be one of cls, mean, max, last, weightedmean, mean_sqrt_len, got "lasttoken"/,
+      ],
+      [{ lowercase: "yes" }, /field "lowercase" must be true or false/],
       [{ max_length: 0 }, /field "max_length" must be a positive integer/],
       [{ query_template: 3 }, /field "query_template" must be a string or null/],
       [{ query_template: "Instruct: {instruction}" }, /field "query_template" must contain \{text\}/],
       [{ padding_side: "middle" }, /field "padding_side" must be left or right/],
-      [{ dim: 33 }, /field "dim" must be a positive integer ≤ the hidden size 32/],
+      [{ dim: 33 }, /field "dim" must be a positive integer ≤ the embedding width 32/],
       [{ matryoshka_dims: [8, 64] }, /field "matryoshka_dims" must be a non-empty list/],
       [{ poolling: "cls" }, /unknown field "poolling"/],
     ];
@@ -77,7 +92,7 @@ describe("model card", () => {
     expect(outputDim(card, 64)).toBe(64);
     expect(outputDim(card, 64, 16)).toBe(16);
     expect(() => outputDim(card, 64, 24)).toThrow(/not one of the model's Matryoshka widths 16, 32/);
-    expect(() => outputDim(card, 64, 65)).toThrow(/≤ the hidden size 64/);
+    expect(() => outputDim(card, 64, 65)).toThrow(/≤ the embedding width 64/);
     expect(outputDim(defaultCard("bert", bertConfig), 32, 7)).toBe(7);
   });
 });

@@ -18,7 +18,13 @@ const dir = mkdtempSync(join(tmpdir(), "care-hf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TEXTS = ["糖尿病患者应该吃什么药？", "头痛", "高血压的早期症状有哪些，需要注意什么", "发热三天"];
-const FORWARD = { bert: bertForward, gte: gteForward, qwen2: qwenForward, qwen3: qwenForward };
+const FORWARD = {
+  bert: bertForward,
+  "xlm-roberta": bertForward,
+  gte: gteForward,
+  qwen2: qwenForward,
+  qwen3: qwenForward,
+};
 
 /** Reference embeddings: tokenizer → plain-loop forward pass → pooling → truncation → L2. */
 function reference(family: TinyFamily, ckDir: string, texts: string[], dim?: number): Float32Array[] {
@@ -43,7 +49,7 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
 }
 
 describe("HfEmbedder", () => {
-  const families: TinyFamily[] = ["bert", "gte", "qwen2", "qwen3"];
+  const families: TinyFamily[] = ["bert", "xlm-roberta", "gte", "qwen2", "qwen3"];
   beforeAll(() => {
     for (const family of families)
       makeTiny({ out: join(dir, family), family, seed: 5, layers: 2, hidden: 32, heads: 4 });
@@ -75,7 +81,7 @@ describe("HfEmbedder", () => {
     expect(rows[0].length).toBe(8);
     expect(maxAbsDiff(rows, reference("qwen3", join(dir, "qwen3"), [TEXTS[0]], 8))).toBeLessThan(1e-4);
     await emb.close();
-    await expect(HfEmbedder.open(join(dir, "qwen3"), { dim: 33 })).rejects.toThrow(/hidden size 32/);
+    await expect(HfEmbedder.open(join(dir, "qwen3"), { dim: 33 })).rejects.toThrow(/embedding width 32/);
   });
 
   it("describes the checkpoint so that a changed model is noticed", async () => {

@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
@@ -10,6 +19,7 @@ import { dequantizeQ8_0 } from "../../src/gguf/q8_0.js";
 import { tensorBytes } from "../../src/gguf/tensor-type.js";
 import { f16ToF32 } from "../../src/weights/dtype.js";
 import { MapTensorSource } from "../../src/weights/source.js";
+import { writeSafetensors } from "../../src/weights/safetensors.js";
 import { makeTinyQwen, type TinyQwen } from "./tiny-qwen.js";
 
 let tmp: string;
@@ -143,12 +153,47 @@ describe("convertToGguf", () => {
       [{ rope_scaling: { type: "yarn", factor: 4 } }, /rope_scaling/],
       [{ hidden_act: "gelu" }, /hidden_act "gelu"/],
       [{ num_hidden_layers: 0 }, /num_hidden_layers must be a positive integer/],
+      [{ is_causal: false }, /config\.json: bidirectional attention \(gte-Qwen2, is_causal false\)/],
+      [
+        { auto_map: { AutoModel: "Alibaba-NLP/gte-Qwen2-1.5B-instruct--modeling_qwen.Qwen2Model" } },
+        /bidirectional attention/,
+      ],
     ];
     for (const [patch, msg] of cases)
       expect(() =>
         convertToGguf({ ...tiny, config: { ...tiny.config, ...patch } }, join(tmp, "x.gguf"), "f32"),
       ).toThrow(msg);
     expect(readdirSync(tmp).filter((f) => f.startsWith("x.gguf"))).toEqual([]);
+  });
+
+  it("refuses a sentence-transformers Dense module, which llama.cpp would not apply", () => {
+    const dir = join(tmp, "dense");
+    makeTinyQwen(dir);
+    writeFileSync(
+      join(dir, "modules.json"),
+      JSON.stringify([
+        { idx: 0, name: "0", path: "", type: "sentence_transformers.models.Transformer" },
+        { idx: 1, name: "1", path: "1_Pooling", type: "sentence_transformers.models.Pooling" },
+        { idx: 2, name: "2", path: "2_Dense", type: "sentence_transformers.models.Dense" },
+      ]),
+    );
+    mkdirSync(join(dir, "1_Pooling"));
+    mkdirSync(join(dir, "2_Dense"));
+    const hidden = tiny.config.hidden_size as number;
+    writeFileSync(
+      join(dir, "1_Pooling", "config.json"),
+      JSON.stringify({ word_embedding_dimension: hidden, pooling_mode_lasttoken: true }),
+    );
+    writeFileSync(
+      join(dir, "2_Dense", "config.json"),
+      JSON.stringify({ in_features: hidden, out_features: 4, bias: false }),
+    );
+    writeSafetensors(join(dir, "2_Dense", "model.safetensors"), [
+      { name: "linear.weight", shape: [4, hidden], dtype: "F32", data: new Float32Array(4 * hidden) },
+    ]);
+    expect(() => convertToGguf({ ...tiny, dir }, join(tmp, "x.gguf"), "f32")).toThrow(
+      /dense\/modules\.json: a Dense module after pooling/,
+    );
   });
 
   it("refuses a tokenizer llama.cpp would split differently, naming tokenizer.json", () => {

@@ -74,10 +74,10 @@ const MASK = [
 ];
 
 describe("BERT family", () => {
-  it("equals the reference forward pass (cls and mean pooling)", async () => {
+  it("equals the reference forward pass (every pooling mode)", async () => {
     const src = tinyBert();
     const ref = bertForward(tinyBertConfig, src, IDS, MASK);
-    for (const pooling of ["cls", "mean"] as const) {
+    for (const pooling of ["cls", "mean", "max", "weightedmean", "mean_sqrt_len"] as const) {
       const got = await encode(tinyBertConfig, src, IDS, MASK, { pooling });
       expect(maxError(got, ref, poolReference(ref, MASK, pooling), MASK)).toBeLessThan(1e-4);
     }
@@ -263,7 +263,7 @@ describe("errors", () => {
   it("names an unsupported model_type and lists the supported ones", () => {
     expect(() =>
       buildEncoder({ model_type: "llama" }, tinyBert(), { pooling: "cls", configFile: "m/config.json" }),
-    ).toThrow('m/config.json: unsupported model_type "llama"; supported: bert, roberta, qwen2, qwen3, new');
+    ).toThrow('m/config.json: unsupported model_type "llama"; supported: bert, roberta, xlm-roberta, qwen2, qwen3, new');
   });
 
   it("names the tensor and both shapes on a config/weights mismatch", () => {

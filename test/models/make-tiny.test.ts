@@ -30,7 +30,7 @@ function rows(b: { ids: BigInt64Array; mask: BigInt64Array; batch: number; seqLe
 }
 
 describe("make-tiny", () => {
-  for (const family of ["bert", "gte", "qwen2", "qwen3"] as const) {
+  for (const family of ["bert", "xlm-roberta", "gte", "qwen2", "qwen3"] as const) {
     it(`${family}: writes a folder that the tokenizer library, openCheckpoint and the reference read`, () => {
       const out = join(dir, family);
       const made = makeTiny({ out, family, seed: 1 });
@@ -53,7 +53,7 @@ describe("make-tiny", () => {
       const lib = new Tokenizer(JSON.parse(readFileSync(join(out, "tokenizer.json"), "utf8")), {});
       const ids = lib.encode(TEXTS[0]).ids;
       expect(Math.max(...ids)).toBeLessThan(ck.config.vocab_size as number);
-      expect(ids).not.toContain(lib.token_to_id("[UNK]") ?? -1);
+      expect(ids).not.toContain(lib.token_to_id(family === "xlm-roberta" ? "<unk>" : "[UNK]") ?? -1);
 
       const qwen = family.startsWith("qwen");
       const tok = TextTokenizer.load(out);
@@ -64,7 +64,7 @@ describe("make-tiny", () => {
       });
       if (qwen) expect(ck.config.eos_token_id).toBe(tok.eosId);
       const { ids: idRows, mask } = rows(batch);
-      const run = family === "bert" ? bertForward : family === "gte" ? gteForward : qwenForward;
+      const run = family === "gte" ? gteForward : qwen ? qwenForward : bertForward;
       const emb = poolReference(run(ck.config, ck.weights, idRows, mask), mask, made.card.pooling).map((v) =>
         truncateNormalize(v),
       );
@@ -75,6 +75,24 @@ describe("make-tiny", () => {
       ck.weights.close();
     });
   }
+
+  it("xlm-roberta: XLM-R's special ids, padding index and a SentencePiece (Unigram) tokenizer", () => {
+    const out = join(dir, "xlm-roberta");
+    const tok = TextTokenizer.load(out);
+    const json = JSON.parse(readFileSync(join(out, "tokenizer.json"), "utf8")) as { model: { type: string } };
+    expect(json.model.type).toBe("Unigram");
+    const ids = tok.encode("头痛 Fever", 64);
+    expect(ids[0]).toBe(0); // <s>
+    expect(ids[ids.length - 1]).toBe(2); // </s>
+    expect(tok.padId).toBe(1);
+    expect(tok.tokenizer.id_to_token(ids[1])).toBe("▁");
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      model_type: "xlm-roberta",
+      pad_token_id: 1,
+      max_position_embeddings: 514,
+    });
+  });
 
   it("is deterministic in the seed and writes exactly the in-memory weights", () => {
     const a = makeTiny({ out: join(dir, "s1"), family: "qwen3", seed: 7, chars: [..."糖尿病"] });

@@ -1,6 +1,6 @@
 /**
  * BERT encoder forward pass (transformers' modeling_bert.BertModel, eval mode, absolute positions,
- * post-LN), as plain loops. Returns last_hidden_state [batch][seq][hidden].
+ * post-LN; modeling_roberta / modeling_xlm_roberta's position numbering), as plain loops. Returns last_hidden_state [batch][seq][hidden].
  */
 import type { TensorSource } from "../../src/weights/source.js";
 import {
@@ -23,7 +23,9 @@ export function bertForward(
   ids: number[][],
   mask: number[][],
 ): Float32Array[][] {
-  const w = new Weights(src, "embeddings.word_embeddings.weight", ["bert.", "model."]);
+  const w = new Weights(src, "embeddings.word_embeddings.weight", ["bert.", "roberta.", "model."]);
+  const roberta = config.model_type === "roberta" || config.model_type === "xlm-roberta";
+  const padIdx = num(config, "pad_token_id", 1);
   const H = num(config, "hidden_size");
   const nHeads = num(config, "num_attention_heads");
   const headDim = H / nHeads;
@@ -38,9 +40,16 @@ export function bertForward(
 
   return toFloat32(
     ids.map((seq, b) => {
-      // HF's default position_ids are arange(seq) and token_type_ids zeros, whatever the padding.
+      // BERT's default position_ids are arange(seq) and token_type_ids zeros, whatever the padding;
+      // RoBERTa / XLM-R (create_position_ids_from_input_ids) number the non-pad tokens from
+      // padding_idx + 1 and give pad tokens padding_idx.
+      let real = 0;
+      const positions = seq.map((id, p) => {
+        if (!roberta) return p;
+        return id === padIdx ? padIdx : padIdx + ++real;
+      });
       let x = seq.map((id, p) => {
-        let e = add(row(word, H, id), row(pos, H, p));
+        let e = add(row(word, H, id), row(pos, H, positions[p]));
         if (type) e = add(e, row(type, H, 0));
         return layerNorm(e, w.get("embeddings.LayerNorm.weight"), w.get("embeddings.LayerNorm.bias"), eps);
       });

@@ -106,6 +106,8 @@ export function activation(name: string): (x: number) => number {
       return (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
     case "relu":
       return (x) => Math.max(0, x);
+    case "tanh":
+      return (x) => Math.tanh(x);
     case "silu":
     case "swish":
       return (x) => x / (1 + Math.exp(-x));

@@ -40,6 +40,8 @@ export function qwenForward(
   const bias = qwen3 ? config.attention_bias === true : true;
   const embed = w.get("embed_tokens.weight");
   const group = nHeads / nKv;
+  // gte-Qwen2's modeling_qwen.py attends both ways; the config says so with is_causal: false.
+  const causal = config.is_causal !== false;
 
   return toFloat32(
     ids.map((seq, b) => {
@@ -68,7 +70,7 @@ export function qwenForward(
             q.map((t) => t[h]),
             k.map((t) => t[kvh]),
             v.map((t) => t[kvh]),
-            (i, j) => j <= i && mask[b][j] === 1,
+            (i, j) => (!causal || j <= i) && mask[b][j] === 1,
             1 / Math.sqrt(headDim),
           );
           o.forEach((vec, i) => ctx[i].set(vec, h * headDim));

@@ -7,7 +7,13 @@ import { qwenForward } from "./qwen.js";
 
 /** Sanity checks on the test-only references: properties the HF models have by construction. */
 
-const forward = { bert: bertForward, gte: gteForward, qwen2: qwenForward, qwen3: qwenForward };
+const forward = {
+  bert: bertForward,
+  "xlm-roberta": bertForward,
+  gte: gteForward,
+  qwen2: qwenForward,
+  qwen3: qwenForward,
+};
 
 function setup(family: TinyFamily) {
   const config = tinyConfig(family, tinyDims(family, { layers: 2, hidden: 16, heads: 4 }), 50);
@@ -42,7 +48,7 @@ describe("reference forward passes", () => {
     expect(gteInvFreq({ ...config, rope_scaling: null })[1]).toBeCloseTo(Math.pow(1000, -2 / 8), 12);
   });
 
-  for (const family of ["bert", "gte", "qwen2", "qwen3"] as const) {
+  for (const family of ["bert", "xlm-roberta", "gte", "qwen2", "qwen3"] as const) {
     it(`${family}: right padding leaves real positions unchanged`, () => {
       const { config, weights, run } = setup(family);
       const alone = run(config, weights, [[5, 9, 13, 7]], [[1, 1, 1, 1]])[0];

@@ -7,7 +7,11 @@ import { Graph } from "../../src/graph/ir.js";
 import type { Tensor } from "../../src/runtime/session.js";
 import { importGraph } from "../../src/train/params.js";
 import { checkGradients, weightedSum } from "../graph/grad-check.js";
-import { tinyEncoder, tokenFeeds } from "./tiny.js";
+import { tinyEncoder, tokenFeeds, VOCAB } from "./tiny.js";
+import { buildEncoder } from "../../src/models/family.js";
+import { PrefixedSource } from "../../src/models/head.js";
+import { randomWeights, tinyConfig, tinyDims } from "../../src/models/make-tiny.js";
+import { MapTensorSource } from "../../src/weights/source.js";
 
 const ROWS = [
   [2, 5, 5, 9, 3],
@@ -24,6 +28,61 @@ describe("whole-encoder gradients", () => {
       const feeds: Record<string, Tensor> = tokenFeeds(ROWS, 6);
       for (const p of imp.params) feeds[p.name] = { dtype: "float64", shape: p.shape, data: p.init() };
       const loss = weightedSum(imp.outputs["embedding"], 99, [ROWS.length, 8]);
+      await checkGradients(
+        g,
+        loss,
+        imp.params.map((p) => p.value),
+        feeds,
+        { coords: 2, directions: 1, tol: 1e-5 },
+      );
+    });
+  }
+
+  for (const [family, pooling] of [
+    ["bert", "max"],
+    ["xlm-roberta", "weightedmean"],
+  ] as const) {
+    it(`${family}: ${pooling} pooling and a Dense tanh module (sentence-transformers head), every weight`, async () => {
+      const config = tinyConfig(
+        family,
+        tinyDims(family, { hidden: 8, heads: 2, layers: 1, maxPositions: 64 }),
+        VOCAB,
+      );
+      const dense = {
+        path: "2_Dense",
+        inFeatures: 8,
+        outFeatures: 6,
+        bias: true,
+        activation: "tanh" as const,
+        residual: false,
+        weights: new PrefixedSource(
+          new MapTensorSource(
+            new Map([
+              [
+                "linear.weight",
+                { shape: [6, 8], data: Float32Array.from({ length: 48 }, (_, i) => Math.sin(i) * 0.4) },
+              ],
+              [
+                "linear.bias",
+                { shape: [6], data: Float32Array.from({ length: 6 }, (_, i) => Math.cos(i) * 0.2) },
+              ],
+            ]),
+          ),
+          "2_Dense",
+        ),
+      };
+      const enc = buildEncoder(config, randomWeights(config, 3), {
+        pooling,
+        dtype: "float64",
+        dense: [dense],
+      });
+      const g = new Graph("train");
+      const imp = importGraph(g, enc, { trainable: () => true });
+      if (!imp.params.some((p) => p.origin?.tensor === "2_Dense/linear.weight"))
+        throw new Error("Dense not trainable");
+      const feeds: Record<string, Tensor> = tokenFeeds(ROWS, 6);
+      for (const p of imp.params) feeds[p.name] = { dtype: "float64", shape: p.shape, data: p.init() };
+      const loss = weightedSum(imp.outputs["embedding"], 99, [ROWS.length, 6]);
       await checkGradients(
         g,
         loss,

@@ -17,7 +17,7 @@ import { main } from "../../cli/main.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { CareError } from "../../core/errors.js";
 import { readLines } from "../../util/jsonl.js";
-import { TRAINING_CARD } from "../encoder.js";
+import { TRAINING_CARD } from "../../train/st-folder.js";
 import type { ExperimentConfig, RunSettings } from "./config.js";
 import { queryLatencies, type Latency } from "./latency.js";
 
