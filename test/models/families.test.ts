@@ -263,7 +263,9 @@ describe("errors", () => {
   it("names an unsupported model_type and lists the supported ones", () => {
     expect(() =>
       buildEncoder({ model_type: "llama" }, tinyBert(), { pooling: "cls", configFile: "m/config.json" }),
-    ).toThrow('m/config.json: unsupported model_type "llama"; supported: bert, roberta, xlm-roberta, qwen2, qwen3, new');
+    ).toThrow(
+      'm/config.json: unsupported model_type "llama"; supported: bert, roberta, xlm-roberta, qwen2, qwen3, new',
+    );
   });
 
   it("names the tensor and both shapes on a config/weights mismatch", () => {
