@@ -49,6 +49,12 @@ describe("care stage I", () => {
 
     const card = JSON.parse(readFileSync(join(r.models.query, "care.json"), "utf8")) as { pooling: string };
     expect(card.pooling).toBe("cls");
+    // sentence-transformers reads the same pooling, and the card's README names the recipe.
+    const pooling = JSON.parse(
+      readFileSync(join(r.models.query, "1_Pooling", "config.json"), "utf8"),
+    ) as Record<string, unknown>;
+    expect(pooling.pooling_mode_cls_token).toBe(true);
+    expect(readFileSync(join(r.models.query, "README.md"), "utf8")).toContain("Recipe: care-stage1.");
     const record = JSON.parse(readFileSync(join(r.models.query, TRAINING_CARD), "utf8")) as Record<
       string,
       unknown
