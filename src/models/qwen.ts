@@ -34,19 +34,17 @@ function checkRopeScaling(cfg: ConfigReader): void {
 }
 
 /**
- * Whether attention is causal. config.json's `is_causal` decides where present; otherwise gte-Qwen2
- * checkpoints are bidirectional (their modeling_qwen.py builds a non-causal mask, as the model cards
- * say), recognised by the remote-code class their auto_map names or by their name, and every other
- * Qwen2/Qwen3 checkpoint is causal.
+ * Whether attention is causal. config.json's `is_causal` decides where present. Otherwise a checkpoint
+ * whose auto_map loads `modeling_qwen.Qwen2Model` (gte-Qwen2-instruct, stella: remote code that builds
+ * a bidirectional mask, as their model cards say; also how text-embeddings-inference recognises them)
+ * attends both ways, and every other Qwen2/Qwen3 checkpoint is causal.
  */
 export function isCausal(cfg: ConfigReader): boolean {
   if (cfg.has("is_causal")) return cfg.bool("is_causal", true);
-  const autoMap = cfg.config["auto_map"];
-  const refs = [
-    cfg.config["_name_or_path"],
-    ...(autoMap && typeof autoMap === "object" ? Object.values(autoMap) : []),
-  ];
-  return !refs.some((r) => typeof r === "string" && /gte-Qwen2/i.test(r));
+  const autoMap = cfg.config["auto_map"] as Record<string, unknown> | undefined;
+  const model = autoMap && typeof autoMap === "object" ? autoMap["AutoModel"] : undefined;
+  // Saved copies prefix the class with the repository they came from: "<org>/<name>--modeling_qwen.…".
+  return !(typeof model === "string" && /(^|--)modeling_qwen\.Qwen2Model$/.test(model));
 }
 
 export const qwenFamily: FamilyBody = {

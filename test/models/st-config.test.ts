@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { loadCard } from "../../src/models/card.js";
 import { buildEncoder } from "../../src/models/family.js";
+import { ConfigReader } from "../../src/models/config.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
+import { isCausal } from "../../src/models/qwen.js";
 import { readPooling, readStConfig } from "../../src/models/sentence-transformers.js";
 import { writeCase } from "./st-fixture.js";
 
@@ -204,5 +206,21 @@ describe("sentence-transformers files", () => {
       else process.env.CARE_CACHE_DIR = prev;
     }
     await expect(HfEmbedder.open(dir, { dim: 17 })).rejects.toThrow(/embedding width 16/);
+  });
+});
+
+describe("attention direction of Qwen checkpoints", () => {
+  it("is_causal decides; else gte-Qwen2's remote Qwen2Model means bidirectional", () => {
+    const causal = (c: Record<string, unknown>) => isCausal(new ConfigReader(c));
+    const gte = { AutoModel: "modeling_qwen.Qwen2Model" };
+    expect(causal({})).toBe(true);
+    expect(causal({ is_causal: false })).toBe(false);
+    expect(causal({ is_causal: true, auto_map: gte })).toBe(true);
+    expect(causal({ auto_map: gte })).toBe(false);
+    expect(
+      causal({ auto_map: { AutoModel: "Alibaba-NLP/gte-Qwen2-7B-instruct--modeling_qwen.Qwen2Model" } }),
+    ).toBe(false);
+    expect(causal({ auto_map: { AutoModel: "modeling_other.Qwen2Model" } })).toBe(true);
+    expect(() => causal({ is_causal: "no" })).toThrow(/field "is_causal" must be true or false/);
   });
 });
