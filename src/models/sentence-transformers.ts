@@ -286,6 +286,14 @@ function readModelConfig(file: string): NonNullable<StConfig["model"]> {
 
 function readTransformerConfig(file: string): NonNullable<StConfig["transformer"]> {
   const r = object(readJsonFile(file, ST_TRANSFORMER_FILE), file, ST_TRANSFORMER_FILE);
+  // v5 names what the Transformer computes; only token embeddings for pooling are an embedding model.
+  for (const [field, want] of [
+    ["transformer_task", "feature-extraction"],
+    ["module_output_name", "token_embeddings"],
+  ]) {
+    if (r[field] !== undefined && r[field] !== null && r[field] !== want)
+      throw new CareError(`field "${field}" is ${JSON.stringify(r[field])}; supported: "${want}"`, file);
+  }
   const max = r.max_seq_length ?? null;
   return {
     file,

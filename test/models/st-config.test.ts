@@ -61,6 +61,26 @@ describe("sentence-transformers files", () => {
     });
   });
 
+  it("reads v5's module paths in modules.json", () => {
+    const dir = folder();
+    const file = join(dir, "modules.json");
+    const m = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>[];
+    const v5 = [
+      "sentence_transformers.base.modules.transformer.Transformer",
+      "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+      "sentence_transformers.base.modules.dense.Dense",
+      "sentence_transformers.base.modules.normalize.Normalize",
+    ];
+    m.forEach((e, i) => (e.type = v5[i]));
+    writeFileSync(file, JSON.stringify(m));
+    const st = readStConfig(dir);
+    expect([st.modules?.pooling.mode, st.modules?.dense.length, st.modules?.normalize]).toEqual([
+      "mean",
+      1,
+      true,
+    ]);
+  });
+
   it("reads every v3/v4 pooling flag and the v5 pooling_mode; no flag means mean", () => {
     const file = join(root, "pool.json");
     const cases: [Record<string, unknown>, string][] = [
@@ -141,6 +161,11 @@ describe("sentence-transformers files", () => {
     refuse(
       (d) => edit(join(d, "config_sentence_transformers.json"), (v) => (v.default_prompt_name = "query")),
       /field "default_prompt_name" is "query", not one of the prompts/,
+    );
+    refuse(
+      (d) =>
+        edit(join(d, "sentence_bert_config.json"), (v) => (v.transformer_task = "sequence-classification")),
+      /sentence_bert_config\.json: field "transformer_task" is "sequence-classification"/,
     );
     refuse(
       (d) => edit(join(d, "config_sentence_transformers.json"), (v) => (v.model_type = "SparseEncoder")),
