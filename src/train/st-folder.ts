@@ -3,9 +3,9 @@
  * transformers files and README model card written beside a trained encoder, and `care models
  * export`, which turns any folder care reads into such a folder.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { readResult } from "../bench/result.js";
+import { collectResults } from "../bench/report/collect.js";
 import { CareError } from "../core/errors.js";
 import { loadCard, writeCard, type ModelCard } from "../models/card.js";
 import { familyOf } from "../models/family.js";
@@ -45,23 +45,16 @@ export function writeStSide(dir: string, s: StSide): void {
   );
 }
 
-/** Main scores of the benchmark result files in a folder (and its subfolders), sorted by task. */
+/** Main scores of the benchmark result files under a folder (any layout care report reads), by task. */
 export function readResultRows(dir: string): ResultRow[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CareError("not a results folder", dir);
-  const rows: ResultRow[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
-      else if (e.isFile() && e.name.endsWith(".json")) {
-        const r = readResult(p);
-        if (r) rows.push({ task: r.task, split: r.split, metric: r.main_metric, score: r.main_score });
-      }
-    }
-  };
-  walk(dir, 0);
-  if (!rows.length) throw new CareError("no benchmark result files (care bench writes them)", dir);
-  return rows.sort((a, b) => a.task.localeCompare(b.task));
+  return collectResults([dir])
+    .records.map((r) => ({
+      task: r.task,
+      split: r.split,
+      metric: r.mainMetric,
+      score: r.scores[r.mainMetric] ?? r.scores.main_score ?? null,
+    }))
+    .sort((a, b) => a.task.localeCompare(b.task));
 }
 
 /** Files beside the weights that a loader may want, copied when present. */

@@ -169,22 +169,20 @@ describe("export to a sentence-transformers folder", () => {
 
   it("puts benchmark results in the README's table (through the CLI)", async () => {
     const src = join(root, "bert-dense-src");
-    const results = join(root, "results", "m");
+    // An official MTEB result file (TaskResult schema), as the public results repository holds them.
+    const results = join(root, "results", "BAAI__bge-small-zh-v1.5", "abc123");
     mkdirSync(results, { recursive: true });
     writeFileSync(
-      join(results, "CMedQA.json"),
+      join(results, "CmedqaRetrieval.json"),
       JSON.stringify({
-        task: "CMedQA",
-        model: "m",
-        split: "test",
-        type: "retrieval",
-        main_metric: "ndcg_at_10",
-        scores: { ndcg_at_10: 0.51234 },
-        main_score: 0.51234,
-        n_queries: 3,
-        n_docs: 9,
-        duration_s: 1,
-        evaluated_at: "2026-01-01T00:00:00Z",
+        dataset_revision: "cd540c506dae1cf9e9a59c3e06f42030d54e7301",
+        task_name: "CmedqaRetrieval",
+        mteb_version: "1.12.0",
+        scores: {
+          dev: [{ hf_subset: "default", languages: ["cmn-Hans"], main_score: 0.51234, ndcg_at_10: 0.51234 }],
+        },
+        evaluation_time: 10,
+        kg_co2_emissions: null,
       }),
     );
     const out = join(root, "with-results");
@@ -203,7 +201,7 @@ describe("export to a sentence-transformers folder", () => {
     expect(r.code, r.out).toBe(0);
     const readme = readFileSync(join(out, "README.md"), "utf8");
     expect(readme).toContain("# care-test-model");
-    expect(readme).toContain("| CMedQA | test | ndcg_at_10 | 0.5123 |");
+    expect(readme).toContain("| CmedqaRetrieval | dev | ndcg_at_10 | 0.5123 |");
     expect(readme).toContain(
       "| modules | Transformer → Pooling (weightedmean) → Dense (32→12, tanh) → Normalize |",
     );
