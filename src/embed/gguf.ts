@@ -149,7 +149,7 @@ export class GgufEmbedder implements Embedder {
     const side = { max_length: this.maxTokens, pooling: this.card.pooling, dim: this.dim };
     return {
       query: { prompt: formatQuery(this.card, "{text}", task?.queryInstruction), ...side },
-      document: { prompt: "{text}", ...side },
+      document: { prompt: `${this.card.document_prompt ?? ""}{text}`, ...side },
     };
   }
 

@@ -180,7 +180,7 @@ export class HfEmbedder implements Embedder {
     const side = { max_length: this.maxLength, pooling: this.card.pooling, dim: this.dim };
     return {
       query: { prompt: formatQuery(this.card, "{text}", task?.queryInstruction), ...side },
-      document: { prompt: "{text}", ...side },
+      document: { prompt: `${this.card.document_prompt ?? ""}{text}`, ...side },
     };
   }
 

@@ -179,6 +179,10 @@ describe("sentence-transformers folders of every family against the reference pi
       expect(emb.dim).toBe(width);
       const docs = await emb.encodeCorpus(TEXTS.map((text, j) => ({ id: `d${j}`, text })));
       const queries = await emb.encodeQueries(TEXTS);
+      // What result files record about the encoding: the prompts as sentence-transformers applies them.
+      const enc = emb.encoding();
+      expect(enc.document.prompt).toBe(`${c.prompts?.document ?? ""}{text}`);
+      expect(enc.query.prompt).toBe(`${c.prompts?.query ?? ""}{text}`);
       const refDocs = reference(c, dir, TEXTS, c.prompts?.document ?? "");
       const refQueries = reference(c, dir, TEXTS, c.prompts?.query ?? "");
       docs.forEach((v, j) => expect(cosine(v, refDocs[j])).toBeGreaterThanOrEqual(0.9999));
