@@ -4,7 +4,7 @@
  * adapters merged, W += (alpha / r) * (A B)^T; the sentence-transformers Dense modules' weights into
  * their own folders; plus config.json and the tokenizer files.
  */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
@@ -13,7 +13,7 @@ import type { TensorSource } from "../weights/source.js";
 import type { FloatData, Param } from "./params.js";
 import type { DenseLayer } from "../models/head.js";
 
-/** Files copied from the base checkpoint folder when present. */
+/** Files beside the weights that loaders read, copied from the base checkpoint folder when present. */
 const SIDE_FILES = [
   "tokenizer.json",
   "tokenizer_config.json",
@@ -23,8 +23,18 @@ const SIDE_FILES = [
   "merges.txt",
   "vocab.json",
   "added_tokens.json",
+  "generation_config.json",
   "care.json",
 ];
+
+/**
+ * The side files a checkpoint folder has, plus its Python files: the remote code an `auto_map` names
+ * (gte-Qwen2's modeling_qwen.py), without which transformers cannot load the folder.
+ */
+export function sideFiles(dir: string): string[] {
+  const py = readdirSync(dir).filter((f) => f.endsWith(".py"));
+  return [...SIDE_FILES.filter((f) => existsSync(join(dir, f))), ...py];
+}
 
 export interface ExportBase {
   config: Record<string, unknown>;
@@ -126,7 +136,5 @@ export function exportCheckpoint(
     join(dir, "config.json"),
     JSON.stringify({ ...base.config, torch_dtype: "float32" }, null, 2) + "\n",
   );
-  if (base.dir)
-    for (const f of SIDE_FILES)
-      if (existsSync(join(base.dir, f))) copyFileSync(join(base.dir, f), join(dir, f));
+  if (base.dir) for (const f of sideFiles(base.dir)) copyFileSync(join(base.dir, f), join(dir, f));
 }

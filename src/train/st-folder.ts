@@ -14,6 +14,7 @@ import { readStConfig, type StDense } from "../models/sentence-transformers.js";
 import { writeStFiles } from "../models/st-export.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { sideFiles } from "./export.js";
 
 /** care's record of how a folder was trained (written by `care train`). */
 export const TRAINING_CARD = "care-train.json";
@@ -56,21 +57,6 @@ export function readResultRows(dir: string): ResultRow[] {
     }))
     .sort((a, b) => a.task.localeCompare(b.task));
 }
-
-/** Files beside the weights that a loader may want, copied when present. */
-const COPIED = [
-  "config.json",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.txt",
-  "vocab.json",
-  "merges.txt",
-  "added_tokens.json",
-  "sentencepiece.bpe.model",
-  "generation_config.json",
-  TRAINING_CARD,
-];
 
 export interface ExportOptions {
   /** A folder of `care bench` results for the README's table. */
@@ -116,8 +102,9 @@ export function exportFolder(from: string, to: string, o: ExportOptions = {}): v
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    for (const f of [...COPIED, ...weights])
-      if (existsSync(join(from, f))) copyFileSync(join(from, f), join(tmp, f));
+    for (const f of ["config.json", ...weights, ...sideFiles(from)])
+      copyFileSync(join(from, f), join(tmp, f));
+    if (training) copyFileSync(join(from, TRAINING_CARD), join(tmp, TRAINING_CARD));
     for (const d of dense) {
       mkdirSync(join(tmp, d.path), { recursive: true });
       copyFileSync(join(from, d.path, "model.safetensors"), join(tmp, d.path, "model.safetensors"));

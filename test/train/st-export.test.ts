@@ -97,7 +97,10 @@ describe("export to a sentence-transformers folder", () => {
       const src = join(root, `${c.name}-src`);
       const out = join(root, `${c.name}-out`);
       writeCase(c, src);
+      // Remote code an auto_map loads travels with the folder.
+      writeFileSync(join(src, "modeling_custom.py"), "# remote code\n");
       exportFolder(src, out);
+      expect(readFileSync(join(out, "modeling_custom.py"), "utf8")).toBe("# remote code\n");
       const files = readdirSync(out).sort();
       for (const f of [
         "config.json",
