@@ -13,7 +13,7 @@ import { denseAddNorm, denseBiasGelu, firstTokenAttention, selfAttention } from 
 import type { BodyOptions, FamilyBody } from "./body.js";
 
 /** RoBERTa-style checkpoints (roberta, xlm-roberta): positions start past padding_idx. */
-export function robertaPositions(cfg: ConfigReader): boolean {
+function robertaPositions(cfg: ConfigReader): boolean {
   const type = cfg.string("model_type");
   return type === "roberta" || type === "xlm-roberta";
 }

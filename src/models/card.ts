@@ -144,7 +144,7 @@ function isPositiveInt(v: unknown): v is number {
 /**
  * The card of a checkpoint folder: family defaults, then its sentence-transformers files, then
  * care.json. Without a modules.json (and no pooling in care.json) the family's pooling is used and
- * said once on stderr.
+ * said once on stderr (unless CARE_QUIET=1, like every status line).
  */
 export function loadCard(
   dir: string,
@@ -175,7 +175,7 @@ const announced = new Set<string>();
 
 function announceDefaultPooling(dir: string, family: Family, pooling: Pooling): void {
   const key = resolve(dir);
-  if (announced.has(key)) return;
+  if (announced.has(key) || process.env.CARE_QUIET === "1") return;
   announced.add(key);
   process.stderr.write(
     `${dir}: no sentence-transformers modules.json; pooling "${pooling}" (the ${family} family's default)\n`,
@@ -186,7 +186,7 @@ function announceDefaultPooling(dir: string, family: Family, pooling: Pooling): 
 const INSTRUCT_PROMPT = /^Instruct: ([^\n]*)\nQuery:( ?)$/;
 
 /** The family defaults with what the sentence-transformers files say laid over them. */
-export function stCard(defaults: ModelCard, st: StConfig): ModelCard {
+function stCard(defaults: ModelCard, st: StConfig): ModelCard {
   const card = { ...defaults };
   const m = st.modules;
   if (m) {

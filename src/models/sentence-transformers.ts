@@ -166,7 +166,7 @@ function readActivation(r: Record<string, unknown>, file: string): DenseActivati
   return found;
 }
 
-export function readDense(dir: string, path: string): StDense {
+function readDense(dir: string, path: string): StDense {
   const file = join(dir, path, "config.json");
   const r = object(readJsonFile(file, "Dense config"), file, "Dense config");
   for (const field of ["module_input_name", "module_output_name"]) {
@@ -193,7 +193,7 @@ export function readDense(dir: string, path: string): StDense {
   return dense;
 }
 
-export function readModules(dir: string): StModules {
+function readModules(dir: string): StModules {
   const file = join(dir, MODULES_FILE);
   const raw = readJsonFile(file, "modules.json");
   if (!Array.isArray(raw) || raw.length === 0)
@@ -315,13 +315,6 @@ export function readStConfig(dir: string): StConfig {
 /** Width of the vector after pooling and the Dense modules. */
 export function headWidth(hidden: number, modules: StModules | undefined): number {
   return modules?.dense.length ? modules.dense[modules.dense.length - 1].outFeatures : hidden;
-}
-
-/** sentence-transformers' name for a pooling mode (the v5 `pooling_mode` value). */
-export function stModeName(mode: Pooling): string {
-  const name = Object.keys(ST_MODES).find((k) => ST_MODES[k] === mode);
-  if (!name) throw new CareError(`pooling "${mode}" has no sentence-transformers name`);
-  return name;
 }
 
 /** 1_Pooling/config.json as sentence-transformers v3/v4 write it (v5 reads these keys too). */

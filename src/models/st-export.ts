@@ -27,7 +27,7 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** Dense config.json as sentence-transformers saves it (use_residual only when set). */
-export function denseConfigJson(d: StDense): Record<string, unknown> {
+function denseConfigJson(d: StDense): Record<string, unknown> {
   return {
     in_features: d.inFeatures,
     out_features: d.outFeatures,
