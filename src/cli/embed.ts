@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { readStConfig, ST_MODEL_FILE } from "../models/sentence-transformers.js";
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
@@ -158,16 +159,14 @@ function namedPrompt(embedder: Embedder, name: string): string {
   const dir = (side as { dir?: unknown }).dir;
   if (typeof dir !== "string")
     throw new CareError(`--prompt-name needs a checkpoint folder; ${side.name} is not one`);
-  const file = join(dir, "config_sentence_transformers.json");
-  if (!existsSync(file))
-    throw new CareError(`no prompts: the checkpoint has no config_sentence_transformers.json`, file);
-  const prompts = (JSON.parse(readFileSync(file, "utf8")) as { prompts?: unknown }).prompts;
-  const known = prompts && typeof prompts === "object" ? (prompts as Record<string, unknown>) : {};
-  if (typeof known[name] !== "string") {
+  const model = readStConfig(dir).model;
+  if (!model)
+    throw new CareError(`no prompts: the checkpoint has no ${ST_MODEL_FILE}`, join(dir, ST_MODEL_FILE));
+  if (!(name in model.prompts)) {
     throw new CareError(
-      `field "prompts" has no prompt "${name}"; known: ${Object.keys(known).join(", ") || "none"}`,
-      file,
+      `field "prompts" has no prompt "${name}"; known: ${Object.keys(model.prompts).join(", ") || "none"}`,
+      model.file,
     );
   }
-  return known[name] as string;
+  return model.prompts[name];
 }
