@@ -1,40 +1,38 @@
+import { Type, type TSchema, type Static } from "@sinclair/typebox";
 import { InvalidArgumentError } from "commander";
+import { cliValue } from "../util/validate.js";
 
-/** Option parsers shared by the commands: a bad value is reported by commander, naming the option. */
-
-export function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
+/**
+ * Option parsers shared by the commands, each a TypeBox schema checked by the one validator; a bad
+ * value is reported by commander, naming the option, and exits with the usage-error status.
+ */
+function option<T extends TSchema>(schema: T): (v: string) => Static<T> {
+  return (v) => {
+    try {
+      return cliValue(schema, v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
-export function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-}
+export const positiveInt = option(Type.Integer({ minimum: 1, errorMessage: "expected a positive integer" }));
 
-export function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
-  return n;
-}
+export const nonNegativeInt = option(
+  Type.Integer({ minimum: 0, errorMessage: "expected a non-negative integer" }),
+);
 
-export function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number");
-  return n;
-}
+export const positiveNumber = option(
+  Type.Number({ exclusiveMinimum: 0, errorMessage: "expected a positive number" }),
+);
+
+export const port = option(
+  Type.Integer({ minimum: 0, maximum: 65535, errorMessage: "expected a port number" }),
+);
 
 /** A judge's score on the 5-point relevance scale. */
-export function score(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError("expected a score from 1 to 5");
-  return n;
-}
+export const score = option(
+  Type.Integer({ minimum: 1, maximum: 5, errorMessage: "expected a score from 1 to 5" }),
+);
 
-export function nonNegativeNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
-  return n;
-}
+export const nonNegativeNumber = option(Type.Number({ minimum: 0, errorMessage: "expected a number ≥ 0" }));

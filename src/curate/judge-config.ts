@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { Type } from "@sinclair/typebox";
 import { CareError } from "../core/errors.js";
+import { validate } from "../util/validate.js";
 
 /** Settings every judge shares. */
 interface JudgeCommon {
@@ -47,72 +49,47 @@ export interface GgufJudgeConfig extends JudgeCommon {
 
 export type JudgeConfig = OpenAiJudgeConfig | GgufJudgeConfig;
 
-class Fields {
-  constructor(
-    private readonly obj: Record<string, unknown>,
-    private readonly where: string,
-    private readonly file: string,
-  ) {}
+const text = Type.String({ pattern: "\\S", errorMessage: "must be a non-empty string" });
+const int = (minimum: number, fallback?: number) =>
+  Type.Integer({ minimum, ...(fallback === undefined ? {} : { default: fallback }) });
+const num = (minimum: number, fallback?: number) =>
+  Type.Number({ minimum, ...(fallback === undefined ? {} : { default: fallback }) });
 
-  private fail(field: string, what: string): never {
-    throw new CareError(`${this.where}.${field}: ${what}`, this.file);
-  }
+const common = (concurrency: number) => ({
+  name: text,
+  type: Type.String(),
+  concurrency: int(1, concurrency),
+  max_reasks: int(0, 2),
+  temperature: num(0, 0),
+  max_tokens: int(16, 256),
+});
 
-  str(field: string): string {
-    const v = this.obj[field];
-    if (typeof v !== "string" || v.trim() === "") this.fail(field, "must be a non-empty string");
-    return v;
-  }
+const OPENAI = Type.Object(
+  {
+    ...common(4),
+    base_url: Type.String({ pattern: "^https?://", errorMessage: "must start with http:// or https://" }),
+    model: text,
+    api_key_env: Type.Optional(text),
+    rpm: num(1, 60),
+    max_retries: int(0, 5),
+    timeout_ms: num(1, 60_000),
+    backoff_ms: num(0, 1000),
+    json_mode: Type.Boolean({ default: true }),
+    price_per_1k_input: Type.Optional(num(0)),
+    price_per_1k_output: Type.Optional(num(0)),
+  },
+  { additionalProperties: false },
+);
 
-  optStr(field: string): string | undefined {
-    return this.obj[field] === undefined ? undefined : this.str(field);
-  }
-
-  num(field: string, fallback: number | undefined, opts: { min?: number; int?: boolean } = {}): number {
-    const v = this.obj[field] ?? fallback;
-    if (v === undefined) this.fail(field, "is required");
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(field, "must be a number");
-    if (opts.int && !Number.isInteger(v)) this.fail(field, "must be an integer");
-    if (opts.min !== undefined && v < opts.min) this.fail(field, `must be at least ${opts.min}`);
-    return v;
-  }
-
-  optNum(field: string): number | undefined {
-    return this.obj[field] === undefined ? undefined : this.num(field, undefined, { min: 0 });
-  }
-
-  optInt(field: string, min: number): number | undefined {
-    return this.obj[field] === undefined ? undefined : this.num(field, undefined, { min, int: true });
-  }
-
-  bool(field: string, fallback: boolean): boolean {
-    const v = this.obj[field] ?? fallback;
-    if (typeof v !== "boolean") this.fail(field, "must be true or false");
-    return v;
-  }
-
-  rejectUnknown(known: readonly string[]): void {
-    for (const k of Object.keys(this.obj)) {
-      if (!known.includes(k)) this.fail(k, `unknown setting (known: ${known.join(", ")})`);
-    }
-  }
-}
-
-const COMMON = ["name", "type", "concurrency", "max_reasks", "temperature", "max_tokens"] as const;
-const OPENAI = [
-  ...COMMON,
-  "base_url",
-  "model",
-  "api_key_env",
-  "rpm",
-  "max_retries",
-  "timeout_ms",
-  "backoff_ms",
-  "json_mode",
-  "price_per_1k_input",
-  "price_per_1k_output",
-] as const;
-const GGUF = [...COMMON, "path", "context_size", "threads"] as const;
+const GGUF = Type.Object(
+  {
+    ...common(1),
+    path: text,
+    context_size: int(256, 4096),
+    threads: Type.Optional(int(1)),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Validates judge settings. `file` names the source in errors and anchors relative GGUF paths.
@@ -124,54 +101,28 @@ export function parseJudgeConfigs(raw: unknown, file: string): JudgeConfig[] {
     throw new CareError('expected a non-empty array of judges, or {"judges": [...]}', file);
   }
   const names = new Set<string>();
-  return list.map((entry, i) => {
+  return list.map((entry: unknown, i) => {
     const where = `judges[${i}]`;
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
       throw new CareError(`${where}: expected an object`, file);
     }
-    const f = new Fields(entry as Record<string, unknown>, where, file);
-    const name = f.str("name");
-    if (names.has(name)) throw new CareError(`${where}.name: "${name}" is used by two judges`, file);
-    names.add(name);
-    const type = f.str("type");
-    const common = {
-      name,
-      concurrency: f.num("concurrency", type === "gguf" ? 1 : 4, { min: 1, int: true }),
-      max_reasks: f.num("max_reasks", 2, { min: 0, int: true }),
-      temperature: f.num("temperature", 0, { min: 0 }),
-      max_tokens: f.num("max_tokens", 256, { min: 16, int: true }),
-    };
+    // A setting given as null takes its default, as if absent.
+    const given = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null));
+    const type = validate(text, given.type, file, `${where}.type`);
+    let judge: JudgeConfig;
     if (type === "openai") {
-      f.rejectUnknown(OPENAI);
-      const base_url = f.str("base_url").replace(/\/+$/, "");
-      if (!/^https?:\/\//.test(base_url))
-        throw new CareError(`${where}.base_url: must start with http:// or https://`, file);
-      return {
-        ...common,
-        type,
-        base_url,
-        model: f.str("model"),
-        api_key_env: f.optStr("api_key_env"),
-        rpm: f.num("rpm", 60, { min: 1 }),
-        max_retries: f.num("max_retries", 5, { min: 0, int: true }),
-        timeout_ms: f.num("timeout_ms", 60_000, { min: 1 }),
-        backoff_ms: f.num("backoff_ms", 1000, { min: 0 }),
-        json_mode: f.bool("json_mode", true),
-        price_per_1k_input: f.optNum("price_per_1k_input"),
-        price_per_1k_output: f.optNum("price_per_1k_output"),
-      };
+      const o = validate(OPENAI, given, file, where);
+      judge = { ...o, type, base_url: o.base_url.replace(/\/+$/, "") };
+    } else if (type === "gguf") {
+      const g = validate(GGUF, given, file, where);
+      judge = { ...g, type, path: resolve(dirname(file), g.path) };
+    } else {
+      throw new CareError(`${where}.type: must be "openai" or "gguf", not ${JSON.stringify(type)}`, file);
     }
-    if (type === "gguf") {
-      f.rejectUnknown(GGUF);
-      return {
-        ...common,
-        type,
-        path: resolve(dirname(file), f.str("path")),
-        context_size: f.num("context_size", 4096, { min: 256, int: true }),
-        threads: f.optInt("threads", 1),
-      };
-    }
-    throw new CareError(`${where}.type: must be "openai" or "gguf", not ${JSON.stringify(type)}`, file);
+    if (names.has(judge.name))
+      throw new CareError(`${where}.name: "${judge.name}" is used by two judges`, file);
+    names.add(judge.name);
+    return judge;
   });
 }
 

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { Type } from "@sinclair/typebox";
 import type { Family } from "./family.js";
 import { POOLINGS, type Pooling } from "./layers.js";
 import { headWidth, readStConfig, type StConfig } from "./sentence-transformers.js";
 import type { PaddingSide } from "../tokenize/tokenizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
+import { validate } from "../util/validate.js";
 import { readJsonFile } from "../weights/checkpoint.js";
 
 /**
@@ -78,62 +80,54 @@ export function defaultCard(family: Family, config: Record<string, unknown>): Mo
   };
 }
 
+/** care.json: every field optional over the family defaults; the widths are checked against the embedding width. */
+function cardSchema(hidden: number) {
+  const width = Type.Integer({
+    minimum: 1,
+    maximum: hidden,
+    errorMessage: `must be a positive integer ≤ the embedding width ${hidden}`,
+  });
+  const nullableText = Type.Union([Type.String(), Type.Null()], { errorMessage: "must be a string or null" });
+  return Type.Object(
+    {
+      pooling: Type.Optional(
+        Type.Union(
+          POOLINGS.map((p) => Type.Literal(p)),
+          { errorMessage: `must be one of ${POOLINGS.join(", ")}` },
+        ),
+      ),
+      lowercase: Type.Optional(Type.Boolean()),
+      include_prompt: Type.Optional(Type.Boolean()),
+      document_prompt: Type.Optional(nullableText),
+      max_length: Type.Optional(Type.Integer({ minimum: 1, errorMessage: "must be a positive integer" })),
+      query_template: Type.Optional(nullableText),
+      default_instruction: Type.Optional(nullableText),
+      padding_side: Type.Optional(
+        Type.Union([Type.Literal("left"), Type.Literal("right")], { errorMessage: "must be left or right" }),
+      ),
+      dim: Type.Optional(width),
+      matryoshka_dims: Type.Optional(
+        Type.Array(width, {
+          minItems: 1,
+          errorMessage: "must be a non-empty list of widths",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+
 /** Validates a care.json object field by field over the family defaults. */
 export function parseCard(raw: unknown, defaults: ModelCard, file: string, hidden: number): ModelCard {
   if (!raw || typeof raw !== "object" || Array.isArray(raw))
     throw new CareError("model card is not a JSON object", file);
-  const r = raw as Record<string, unknown>;
-  const bad = (field: string, why: string) =>
-    new CareError(`field "${field}" ${why}, got ${JSON.stringify(r[field])}`, file);
-  const known = new Set(Object.keys(defaults).concat("matryoshka_dims"));
-  const boolField = (field: "lowercase" | "include_prompt") => {
-    if (r[field] === undefined) return;
-    if (typeof r[field] !== "boolean") throw bad(field, "must be true or false");
-    card[field] = r[field];
-  };
-  for (const k of Object.keys(r)) {
-    if (!known.has(k)) throw new CareError(`unknown field "${k}"; known: ${[...known].join(", ")}`, file);
-  }
+  const r = validate(cardSchema(hidden), raw, file);
   const card: ModelCard = { ...defaults };
-  if (r.pooling !== undefined) {
-    if (!POOLINGS.includes(r.pooling as Pooling))
-      throw bad("pooling", `must be one of ${POOLINGS.join(", ")}`);
-    card.pooling = r.pooling as Pooling;
-  }
-  boolField("lowercase");
-  boolField("include_prompt");
-  if (r.max_length !== undefined) {
-    if (!isPositiveInt(r.max_length)) throw bad("max_length", "must be a positive integer");
-    card.max_length = r.max_length;
-  }
-  for (const field of ["query_template", "default_instruction", "document_prompt"] as const) {
-    if (r[field] === undefined) continue;
-    if (r[field] !== null && typeof r[field] !== "string") throw bad(field, "must be a string or null");
-    card[field] = r[field] as string | null;
-  }
+  for (const [k, v] of Object.entries(r)) if (v !== undefined) Object.assign(card, { [k]: v });
   if (card.query_template !== null && !card.query_template.includes("{text}")) {
-    throw bad("query_template", "must contain {text}");
+    throw new CareError(`query_template: must contain {text}, got ${JSON.stringify(r.query_template)}`, file);
   }
-  if (r.padding_side !== undefined) {
-    if (r.padding_side !== "left" && r.padding_side !== "right")
-      throw bad("padding_side", "must be left or right");
-    card.padding_side = r.padding_side;
-  }
-  if (r.dim !== undefined) {
-    if (!isPositiveInt(r.dim) || r.dim > hidden)
-      throw bad("dim", `must be a positive integer ≤ the embedding width ${hidden}`);
-    card.dim = r.dim;
-  }
-  if (r.matryoshka_dims !== undefined) {
-    const dims = r.matryoshka_dims;
-    if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => isPositiveInt(d) && d <= hidden)) {
-      throw bad(
-        "matryoshka_dims",
-        `must be a non-empty list of positive integers ≤ the embedding width ${hidden}`,
-      );
-    }
-    card.matryoshka_dims = [...(dims as number[])].sort((a, b) => a - b);
-  }
+  if (r.matryoshka_dims) card.matryoshka_dims = [...r.matryoshka_dims].sort((a, b) => a - b);
   return card;
 }
 

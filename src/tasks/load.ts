@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Type } from "@sinclair/typebox";
 import type { Doc } from "../core/doc.js";
 import { CareError, SkipLog } from "../core/errors.js";
 import { readJsonl, readLines, stringField } from "../util/jsonl.js";
+import { validate } from "../util/validate.js";
 import { hasRelevant, type Qrels } from "../core/qrels.js";
 import { scoreNames } from "../core/score-names.js";
 import {
@@ -22,6 +24,31 @@ export interface LoadTaskOptions {
   skips?: SkipLog;
 }
 
+const text = Type.String({ minLength: 1 });
+
+/** task.json: fields beyond these are allowed (and ignored), as MTEB metadata carries more. */
+const TASK_META = Type.Object({
+  name: Type.String({
+    pattern: "^[^./\\\\][^/\\\\]*$",
+    errorMessage: "must be usable as a file name (no slashes, no leading dot)",
+  }),
+  type: Type.Union(
+    TYPES.map((t) => Type.Literal(t)),
+    { errorMessage: `must be one of ${TYPES.join(", ")}` },
+  ),
+  split: Type.Optional(text),
+  main_score: Type.Optional(text),
+  query_instruction: Type.Optional(text),
+  description: Type.Optional(text),
+  source: Type.Optional(text),
+  dataset_revision: Type.Optional(text),
+  languages: Type.Optional(
+    Type.Array(text, { minItems: 1, errorMessage: 'must be a non-empty array of strings such as "cmn-Hans"' }),
+  ),
+});
+const RANKING_META = Type.Object({ split: text });
+const STS_META = Type.Object({ min_score: Type.Number(), max_score: Type.Number() });
+
 /** Reads and validates task.json; `main_score` defaults to the type's MTEB main score. */
 export function loadTaskMeta(dir: string): TaskMeta {
   const file = join(dir, "task.json");
@@ -34,56 +61,30 @@ export function loadTaskMeta(dir: string): TaskMeta {
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
     throw new CareError("expected a JSON object", file);
-  const o = raw as Record<string, unknown>;
-  const str = (field: string, required: boolean): string | undefined => {
-    const v = o[field];
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== "string" || v === "")
-      throw new CareError(`field "${field}" must be a non-empty string`, file);
-    return v;
-  };
-  const name = str("name", true)!;
-  if (/[/\\]/.test(name) || name.startsWith("."))
-    throw new CareError(`field "name" must be usable as a file name, got "${name}"`, file);
+  const o = validate(TASK_META, raw, file);
   const type = o.type as TaskType;
-  if (!TYPES.includes(type))
-    throw new CareError(
-      `field "type" must be one of ${TYPES.join(", ")}, got ${JSON.stringify(o.type)}`,
-      file,
-    );
-  const ranking = type === "retrieval" || type === "reranking";
+  if (type === "retrieval" || type === "reranking") validate(RANKING_META, o, file);
   const meta: TaskMeta = {
-    name,
+    name: o.name,
     type,
-    split: str("split", ranking) ?? "test",
-    main_score: str("main_score", false) ?? DEFAULT_MAIN_SCORE[type],
+    split: o.split ?? "test",
+    main_score: o.main_score ?? DEFAULT_MAIN_SCORE[type],
   };
   if (!scoreNames(type).includes(meta.main_score))
     throw new CareError(
-      `field "main_score" must be one of the ${type} scores (${scoreNames(type).join(", ")}), got "${meta.main_score}"`,
+      `main_score: must be one of the ${type} scores (${scoreNames(type).join(", ")}), got "${meta.main_score}"`,
       file,
     );
   for (const f of ["query_instruction", "description", "source", "dataset_revision"] as const) {
-    const v = str(f, false);
-    if (v !== undefined) meta[f] = v;
+    if (o[f] !== undefined) meta[f] = o[f];
   }
-  if (o.languages !== undefined) {
-    const langs = o.languages;
-    if (!Array.isArray(langs) || langs.length === 0 || !langs.every((l) => typeof l === "string" && l !== ""))
-      throw new CareError(`field "languages" must be a non-empty array of strings such as "cmn-Hans"`, file);
-    meta.languages = langs as string[];
-  }
+  if (o.languages !== undefined) meta.languages = o.languages;
   if (type === "sts") {
-    for (const f of ["min_score", "max_score"] as const) {
-      if (typeof o[f] !== "number" || !Number.isFinite(o[f]))
-        throw new CareError(`field "${f}" must be a number for an sts task`, file);
-      meta[f] = o[f] as number;
-    }
-    if (!(meta.max_score! > meta.min_score!))
-      throw new CareError(
-        `"max_score" (${meta.max_score}) must exceed "min_score" (${meta.min_score})`,
-        file,
-      );
+    const range = validate(STS_META, o, file);
+    if (!(range.max_score > range.min_score))
+      throw new CareError(`max_score (${range.max_score}) must exceed min_score (${range.min_score})`, file);
+    meta.min_score = range.min_score;
+    meta.max_score = range.max_score;
   }
   return meta;
 }

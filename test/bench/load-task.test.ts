@@ -85,10 +85,10 @@ describe("loadTask: retrieval and reranking", () => {
     await expect(loadTask(noMeta)).rejects.toThrow(`${join(noMeta, "task.json")}: task.json not found`);
     const badType = taskDir({ "task.json": { ...retrievalMeta, type: "classification" } });
     await expect(loadTask(badType)).rejects.toThrow(
-      /field "type" must be one of retrieval, reranking, sts, clustering/,
+      /type: must be one of retrieval, reranking, sts, clustering/,
     );
     const badMain = taskDir({ "task.json": { ...retrievalMeta, main_score: "ndcg@10" } });
-    await expect(loadTask(badMain)).rejects.toThrow(/field "main_score" must be one of the retrieval scores/);
+    await expect(loadTask(badMain)).rejects.toThrow(/main_score: must be one of the retrieval scores/);
   });
 
   it("skips and counts judgments naming unknown ids and repeated judgments", async () => {
@@ -189,7 +189,7 @@ describe("loadTask: sts and clustering", () => {
     });
     await expect(loadTask(dir)).rejects.toThrow(`${join(dir, "pairs.jsonl")}:1: score 3 lies outside [0, 2]`);
     const noRange = taskDir({ "task.json": { name: "s", type: "sts" } });
-    await expect(loadTask(noRange)).rejects.toThrow(/field "min_score" must be a number/);
+    await expect(loadTask(noRange)).rejects.toThrow(/min_score: is required/);
   });
 
   it("clustering needs two labels", async () => {

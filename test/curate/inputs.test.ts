@@ -93,7 +93,7 @@ describe("judges.json", () => {
 
   it.each([
     [{}, /non-empty array/],
-    [[{ type: "openai", base_url: "http://h", model: "m" }], /judges\[0\]\.name: must be a non-empty string/],
+    [[{ type: "openai", base_url: "http://h", model: "m" }], /judges\[0\]\.name: is required/],
     [[{ name: "a", type: "claude" }], /judges\[0\]\.type: must be "openai" or "gguf"/],
     [[{ name: "a", type: "openai", base_url: "ftp://h", model: "m" }], /judges\[0\]\.base_url/],
     [
@@ -106,7 +106,7 @@ describe("judges.json", () => {
     ],
     [
       [{ name: "a", type: "openai", base_url: "http://h", model: "m", api_key: "sk-x" }],
-      /judges\[0\]\.api_key: unknown setting/,
+      /judges\[0\]\.api_key: unknown field/,
     ],
     [
       [

@@ -66,18 +66,19 @@ describe("model card", () => {
     const d = defaultCard("bert", bertConfig);
     const cases: [unknown, RegExp][] = [
       [[], /not a JSON object/],
+      [{ pooling: "lasttoken" }, /pooling: must be one of cls, mean, max, last, weightedmean, mean_sqrt_len/],
+      [{ lowercase: "yes" }, /lowercase: must be true or false/],
+      [{ max_length: 0 }, /max_length: must be a positive integer/],
+      [{ query_template: 3 }, /query_template: must be a string or null/],
+      [{ query_template: "Instruct: {instruction}" }, /query_template: must contain \{text\}/],
+      [{ padding_side: "middle" }, /padding_side: must be left or right/],
+      [{ dim: 33 }, /dim: must be a positive integer ≤ the embedding width 32/],
       [
-        { pooling: "lasttoken" },
-        /field "pooling" must be one of cls, mean, max, last, weightedmean, mean_sqrt_len, got "lasttoken"/,
+        { matryoshka_dims: [8, 64] },
+        /matryoshka_dims\[1\]: must be a positive integer ≤ the embedding width 32/,
       ],
-      [{ lowercase: "yes" }, /field "lowercase" must be true or false/],
-      [{ max_length: 0 }, /field "max_length" must be a positive integer/],
-      [{ query_template: 3 }, /field "query_template" must be a string or null/],
-      [{ query_template: "Instruct: {instruction}" }, /field "query_template" must contain \{text\}/],
-      [{ padding_side: "middle" }, /field "padding_side" must be left or right/],
-      [{ dim: 33 }, /field "dim" must be a positive integer ≤ the embedding width 32/],
-      [{ matryoshka_dims: [8, 64] }, /field "matryoshka_dims" must be a non-empty list/],
-      [{ poolling: "cls" }, /unknown field "poolling"/],
+      [{ matryoshka_dims: [] }, /matryoshka_dims: must be a non-empty list/],
+      [{ poolling: "cls" }, /poolling: unknown field/],
     ];
     for (const [raw, message] of cases) {
       expect(() => parseCard(raw, d, file, 32)).toThrow(message);
