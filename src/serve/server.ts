@@ -1,3 +1,5 @@
+import swagger from "@fastify/swagger";
+import type { TSchema } from "@sinclair/typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Embedder, TaskHint } from "../core/embedder.js";
 import { checkQueryEncoder } from "../store/manifest.js";
@@ -11,9 +13,21 @@ import {
 } from "./encoder-backend.js";
 import { embeddingsResponse } from "./embeddings-response.js";
 import { queryTerms } from "./highlight.js";
-import { Metrics } from "./metrics.js";
+import { ServerMetrics, timedBackend } from "./metrics.js";
 import { searchPage } from "./page.js";
+import {
+  embeddingsBody,
+  EmbeddingsResponseSchema,
+  HealthSchema,
+  responses,
+  searchBody,
+  SearchResponseSchema,
+  type EmbeddingsBody,
+  type SearchBody,
+} from "./schemas.js";
+import { compileCheck } from "../util/validate.js";
 import type { Side } from "./worker-protocol.js";
+import { VERSION } from "../util/version.js";
 
 export interface ServerOptions {
   /** Index folder (opened read-only) or an index already opened. */
@@ -54,6 +68,8 @@ class HttpError extends Error {
     message: string,
     readonly type = "invalid_request_error",
     readonly code?: string,
+    /** The request field at fault, as OpenAI's `param`. */
+    readonly param?: string,
   ) {
     super(message);
   }
@@ -86,16 +102,19 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     throw e;
   }
 
-  const maxQueryChars = options.maxQueryChars ?? 1000;
-  const maxInputs = options.maxInputs ?? 256;
-  const maxInputChars = options.maxInputChars ?? 8192;
-  const queue = new EncodeQueue(backend, {
+  const limits = {
+    maxQueryChars: options.maxQueryChars ?? 1000,
+    maxInputs: options.maxInputs ?? 256,
+    maxInputChars: options.maxInputChars ?? 8192,
+  };
+  const metrics: ServerMetrics = new ServerMetrics({
+    queueDepth: () => queue.depth,
+    documents: () => index.count,
+  });
+  const queue: EncodeQueue = new EncodeQueue(timedBackend(backend, metrics), {
     maxQueue: options.maxQueue ?? 64,
     maxBatch: options.maxBatch ?? 32,
   });
-  const metrics = new Metrics();
-  metrics.gauge("care_encode_queue_depth", "Encoder requests waiting or being encoded.", () => queue.depth);
-  metrics.gauge("care_index_documents", "Documents in the served index.", () => index.count);
   const specName = typeof options.query === "string" ? options.query : options.query.name;
   const modelName = backend.info.name;
   let closing = false;
@@ -103,8 +122,23 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
-    // Strict validation: a string "5" is not a top_k, and unknown fields are errors, not silently dropped.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  // Bodies are checked by the one validator against the TypeBox schemas (no coercion: a string "5" is
+  // not a top_k; unknown fields are errors, not dropped). Responses are plain JSON: their schemas are
+  // for /openapi.json only.
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const check = compileCheck(schema as TSchema, httpPart ?? "body");
+    return (value: unknown) => {
+      const v = check(value);
+      return v ? { error: new HttpError(400, v.message, undefined, undefined, v.field) } : { value };
+    };
+  });
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "care serve", version: VERSION, description: "Chinese medical retrieval (CARE)." },
+    },
   });
   // JSON only: without this, text/plain bodies reach the handlers as strings.
   app.removeContentTypeParser("text/plain");
@@ -122,7 +156,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   app.addHook("onResponse", async (req, reply) => {
     const started = (req as { started?: bigint }).started ?? process.hrtime.bigint();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.observe(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, seconds);
+    metrics.observeRequest(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, seconds);
   });
 
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
@@ -130,7 +164,8 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     let message = err.message;
     let type = "server_error";
     let code: string | undefined;
-    if (err instanceof HttpError) ({ statusCode: status, type, code } = err);
+    let param: string | undefined;
+    if (err instanceof HttpError) ({ statusCode: status, type, code, param } = err);
     else if (err instanceof QueueFull) {
       status = 429;
       void reply.header("retry-after", "1");
@@ -138,9 +173,6 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     else if ("code" in err && err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       status = 415;
       message = `content-type must be application/json, got ${JSON.stringify(req.headers["content-type"] ?? "none")}`;
-    } else if ("validation" in err && err.validation) {
-      status = 400;
-      message = `request ${err.validationContext ?? "body"}${err.message.replace(/^(body|querystring)/, "")}`;
     } else if ("statusCode" in err && typeof err.statusCode === "number" && err.statusCode >= 400) {
       status = err.statusCode;
     }
@@ -148,7 +180,9 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       type = ERROR_TYPES[status] ?? "invalid_request_error";
     if (status === 503) type = "service_unavailable";
     if (status >= 500) app.log.error(err);
-    return reply.status(status).send({ error: { message, type, ...(code ? { code } : {}) } });
+    return reply
+      .status(status)
+      .send({ error: { message, type, ...(code ? { code } : {}), ...(param ? { param } : {}) } });
   });
   app.setNotFoundHandler((req, reply) =>
     reply
@@ -156,56 +190,62 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       .send({ error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } }),
   );
 
+  // The task whose instruction queries take: the index's own; naming any other is an error, since its
+  // instruction is unknown here and the query would silently be encoded without one.
   const taskHint = (name: string | undefined): TaskHint | undefined => {
     const def = index.manifest.task;
-    if (name === undefined)
-      return def ? { name: def.name, type: "retrieval", queryInstruction: def.queryInstruction } : undefined;
-    return {
-      name,
-      type: "retrieval",
-      ...(def?.name === name ? { queryInstruction: def.queryInstruction } : {}),
-    };
+    if (name !== undefined && name !== def?.name)
+      throw new HttpError(
+        400,
+        `body.task: unknown task ${JSON.stringify(name)}; ${def ? `this index serves "${def.name}"` : "this index names no task"}`,
+        "invalid_request_error",
+        "unknown_task",
+        "task",
+      );
+    return def ? { name: def.name, type: "retrieval", queryInstruction: def.queryInstruction } : undefined;
   };
 
   const encodeOne = async (side: Side, text: string, task?: TaskHint): Promise<Float32Array> =>
     (await queue.encode(side, [text], task))[0];
 
-  app.get("/", (_req, reply) => sendHtml(reply, searchPage(`care · ${index.count} documents`)));
-
-  app.get("/healthz", async () => ({
-    status: "ok",
-    documents: index.count,
-    dim: index.manifest.dim,
-    mode: index.mode,
-    query_model: modelName,
-    document_model: index.manifest.document.name,
-    queue_depth: queue.depth,
-  }));
-
-  app.get("/metrics", (_req, reply) =>
-    reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render()),
+  app.get("/", { schema: { hide: true } }, (_req, reply) =>
+    sendHtml(reply, searchPage(`care · ${index.count} documents`)),
   );
 
-  app.post<{ Body: { query: string; top_k?: number; task?: string } }>(
+  app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
+
+  app.get(
+    "/healthz",
+    { schema: { summary: "Index, models and queue", response: responses(HealthSchema) } },
+    async () => ({
+      status: "ok",
+      documents: index.count,
+      dim: index.manifest.dim,
+      mode: index.mode,
+      query_model: modelName,
+      document_model: index.manifest.document.name,
+      queue_depth: queue.depth,
+    }),
+  );
+
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(metrics.contentType).send(await metrics.render()),
+  );
+
+  app.post<{ Body: SearchBody }>(
     "/search",
     {
       schema: {
-        body: {
-          type: "object",
-          required: ["query"],
-          additionalProperties: false,
-          properties: {
-            query: { type: "string", minLength: 1, maxLength: maxQueryChars },
-            top_k: { type: "integer", minimum: 1, maximum: 1000 },
-            task: { type: "string", minLength: 1, maxLength: 200 },
-          },
-        },
+        summary: "Search the index with a query",
+        body: searchBody(limits),
+        response: responses(SearchResponseSchema),
       },
     },
     async (req) => {
       const t0 = process.hrtime.bigint();
       const { query, top_k = 10, task } = req.body;
-      if (query.trim() === "") throw new HttpError(400, "query is empty");
+      if (query.trim() === "")
+        throw new HttpError(400, "body.query: is empty", undefined, undefined, "query");
       const vector = await encodeOne("query", query, taskHint(task));
       const t1 = process.hrtime.bigint();
       const hits = index.search(vector, top_k).map((h) => ({
@@ -216,6 +256,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       }));
       const t2 = process.hrtime.bigint();
       const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+      metrics.search.observe(ms(t1, t2) / 1e3);
       return {
         hits,
         took_ms: ms(t0, t2),
@@ -226,56 +267,39 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     },
   );
 
-  app.post<{
-    Body: {
-      input: string | string[];
-      model: string;
-      dimensions?: number;
-      encoding_format?: "float" | "base64";
-    };
-  }>(
+  app.post<{ Body: EmbeddingsBody }>(
     "/v1/embeddings",
     {
       schema: {
-        body: {
-          type: "object",
-          required: ["input", "model"],
-          properties: {
-            input: {
-              anyOf: [
-                { type: "string", maxLength: maxInputChars },
-                {
-                  type: "array",
-                  minItems: 1,
-                  maxItems: maxInputs,
-                  items: { type: "string", maxLength: maxInputChars },
-                },
-              ],
-            },
-            model: { type: "string" },
-            dimensions: { type: "integer", minimum: 1 },
-            encoding_format: { type: "string", enum: ["float", "base64"] },
-            user: { type: "string" },
-          },
-        },
+        summary: "OpenAI-compatible embeddings",
+        body: embeddingsBody(limits),
+        response: responses(EmbeddingsResponseSchema),
       },
     },
     async (req) => {
       const { input, model, dimensions, encoding_format = "float" } = req.body;
       const texts = typeof input === "string" ? [input] : input;
-      if (texts.some((t) => t === "")) throw new HttpError(400, "input must not contain empty strings");
+      if (texts.some((t) => t === ""))
+        throw new HttpError(400, "body.input: must not contain empty strings", undefined, undefined, "input");
       let side: Side;
       if (model === "document") side = "document";
       else if (model === "query" || model === modelName || model === specName) side = "query";
       else
         throw new HttpError(
-          404,
-          `model "${model}" is not served here; use "query", "document" or "${modelName}"`,
+          400,
+          `body.model: model "${model}" is not served here; use "query", "document" or "${modelName}"`,
           "invalid_request_error",
           "model_not_found",
+          "model",
         );
       if (dimensions !== undefined && dimensions > index.manifest.dim)
-        throw new HttpError(400, `dimensions must be at most ${index.manifest.dim}`);
+        throw new HttpError(
+          400,
+          `body.dimensions: must be at most ${index.manifest.dim}`,
+          undefined,
+          undefined,
+          "dimensions",
+        );
       const vectors = await queue.encode(side, texts, side === "query" ? taskHint(undefined) : undefined);
       return embeddingsResponse(model, texts, vectors, encoding_format, dimensions);
     },

@@ -83,7 +83,24 @@ describe("bad requests get a 4xx JSON error and the server keeps serving", () =>
     ["top_k -1", () => post("/search", JSON.stringify({ query: "感冒", top_k: -1 })), 400, /top_k/],
     ["top_k 10^9", () => post("/search", JSON.stringify({ query: "感冒", top_k: 1e9 })), 400, /top_k/],
     ["top_k as a string", () => post("/search", JSON.stringify({ query: "感冒", top_k: "5" })), 400, /top_k/],
-    ["an unknown field", () => post("/search", JSON.stringify({ query: "感冒", k: 5 })), 400, /additional/],
+    [
+      "an unknown field",
+      () => post("/search", JSON.stringify({ query: "感冒", k: 5 })),
+      400,
+      /body\.k: unknown field/,
+    ],
+    [
+      "an unknown task",
+      () => post("/search", JSON.stringify({ query: "感冒", task: "Other" })),
+      400,
+      /body\.task: unknown task "Other"/,
+    ],
+    [
+      "an unknown embeddings field",
+      () => post("/v1/embeddings", JSON.stringify({ input: "x", model: "query", dims: 8 })),
+      400,
+      /body\.dims: unknown field/,
+    ],
     ["a JSON array body", () => post("/search", "[1,2]"), 400, /object/],
     [
       "text/plain",
@@ -97,8 +114,8 @@ describe("bad requests get a 4xx JSON error and the server keeps serving", () =>
     [
       "an unknown model",
       () => post("/v1/embeddings", JSON.stringify({ input: "x", model: "gpt" })),
-      404,
-      /gpt/,
+      400,
+      /body\.model: model "gpt" is not served/,
     ],
     [
       "dimensions over the width",
@@ -191,12 +208,17 @@ describe("health, metrics and the page", () => {
     });
   });
 
-  it("GET /metrics has request counts by route and status, latency histograms and the queue depth", async () => {
+  it("GET /metrics has request counts by route and status, latency histograms, encoder and index time, the queue depth and process metrics", async () => {
     await post("/search", "{");
     const text = await (await fetch(url + "/metrics")).text();
     expect(text).toMatch(/care_http_requests_total\{route="\/search",method="POST",status="200"\} [1-9]/);
     expect(text).toMatch(/care_http_requests_total\{route="\/search",method="POST",status="400"\} [1-9]/);
-    expect(text).toMatch(/care_http_request_duration_seconds_bucket\{route="\/search",le="\+Inf"\} [1-9]/);
+    expect(text).toMatch(/care_http_request_duration_seconds_bucket\{le="\+Inf",route="\/search"\} [1-9]/);
+    expect(text).toMatch(/care_encode_seconds_count\{side="query"\} [1-9]/);
+    expect(text).toMatch(/care_index_search_seconds_count [1-9]/);
+    // prom-client's process metrics
+    expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/nodejs_eventloop_lag_seconds /);
     expect(text).toMatch(/care_http_request_duration_seconds_count\{route="\/v1\/embeddings"\} [1-9]/);
     expect(text).toContain("care_encode_queue_depth 0");
     expect(text).toContain("care_index_documents 3");
