@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { Embedder, TaskHint } from "../core/embedder.js";
 import { checkQueryEncoder } from "../store/manifest.js";
 import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
+import { indexTask } from "../store/search.js";
 import { EncodeQueue, QueueFull } from "./encode-queue.js";
 import {
   EncoderUnavailable,
@@ -202,7 +203,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
         "unknown_task",
         "task",
       );
-    return def ? { name: def.name, type: "retrieval", queryInstruction: def.queryInstruction } : undefined;
+    return indexTask(index);
   };
 
   const encodeOne = async (side: Side, text: string, task?: TaskHint): Promise<Float32Array> =>
