@@ -1,4 +1,8 @@
-/** The typed library API of care. */
+/**
+ * The typed library API of care: `loadEmbedder`, `evaluate`, `openIndex` and `search` first, then every
+ * part. Subpaths load less: `care-retrieval/bench` (no native addon), `/embed`, `/serve`, `/train`,
+ * `/langchain`, `/llamaindex`.
+ */
 export type { Doc } from "./core/doc.js";
 export type { Embedder, TaskHint } from "./core/embedder.js";
 export { docText } from "./core/doc.js";
@@ -25,6 +29,9 @@ export { leaderboardMarkdown } from "./bench/report/markdown.js";
 export { leaderboardHtml, leaderboardSvg } from "./bench/report/html.js";
 export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "./store/exact.js";
 export { CareError } from "./core/errors.js";
+export { VERSION } from "./util/version.js";
+export { evaluate, type EvaluateOptions, type TaskScores } from "./bench/evaluate.js";
+export { search, indexTask, type SearchOptions } from "./store/search.js";
 export {
   buildSuite,
   formatSuiteSummary,

@@ -1,0 +1,24 @@
+/**
+ * `care-retrieval/bench`: the benchmark harness (task folders, evaluators, metrics, results, reports)
+ * without native addons: importing it loads neither ONNX Runtime, SQLite, llama.cpp nor jieba. Dense
+ * models passed by spec load their backend when evaluated.
+ */
+export type { Doc } from "../core/doc.js";
+export type { Embedder, TaskHint } from "../core/embedder.js";
+export type * from "../core/task.js";
+export type { BenchModel, Hit, ProgressSink } from "../core/bench-model.js";
+export { CareError } from "../core/errors.js";
+export { loadTask, loadTaskMeta, findTasks, type LoadTaskOptions } from "../tasks/load.js";
+export * from "../bench/metrics/index.js";
+export { miniBatchKMeans, type KMeansResult, type MiniBatchKMeansOptions } from "../bench/cluster/kmeans.js";
+export { evaluateTask, type Evaluation } from "../bench/evaluators/index.js";
+export { evaluate, type EvaluateOptions, type TaskScores } from "../bench/evaluate.js";
+export { runBench, type RunBenchOptions, type BenchOutcome } from "../bench/run.js";
+export { modelSlug, resultPath, readResult, type TaskResult } from "../bench/result.js";
+export { formatRun, formatTrecQrels } from "../bench/trec-files.js";
+export { denseModel, type DenseModelOptions } from "../bench/dense-model.js";
+export { loadBenchModel, type LoadBenchModelOptions } from "../bench/load-model.js";
+export { buildLeaderboard, collectResults, type Leaderboard } from "../bench/report/leaderboard.js";
+export { leaderboardMarkdown } from "../bench/report/markdown.js";
+export { leaderboardHtml, leaderboardSvg } from "../bench/report/html.js";
+export { exactTopK, packRows, type PackedRows, type Rows, type ExactTopKOptions } from "../store/exact.js";

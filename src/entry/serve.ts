@@ -1,0 +1,21 @@
+/** `care-retrieval/serve`: the search service (Fastify) and the shapes of its HTTP API. */
+export { createServer, type CareServer, type ServerOptions } from "../serve/server.js";
+export {
+  searchBody,
+  embeddingsBody,
+  SearchResponseSchema,
+  EmbeddingsResponseSchema,
+  HealthSchema,
+  ErrorSchema,
+  type SearchBody,
+  type EmbeddingsBody,
+  type RequestLimits,
+} from "../serve/schemas.js";
+export { ServerMetrics } from "../serve/metrics.js";
+export {
+  openIndex,
+  type OpenIndexOptions,
+  type SearchHit,
+  type SearchMode,
+  type VectorIndex,
+} from "../store/open.js";
