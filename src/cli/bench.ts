@@ -6,6 +6,7 @@ import { runBench } from "../bench/run.js";
 import { formatScore } from "../bench/report/leaderboard.js";
 import { SPEC_GRAMMAR } from "../core/spec.js";
 import { shellQuote } from "../bench/provenance.js";
+import { printResult } from "./output.js";
 
 interface BenchOptions {
   model: string;
@@ -61,9 +62,13 @@ export function register(program: Command): void {
             .map((c, i) => c.padEnd(widths[i]))
             .join("  ")
             .trimEnd();
-        process.stdout.write(
-          [`model: ${model.name}`, line(header), ...rows.map(line), `results in ${opts.out}`].join("\n") +
-            "\n",
+        printResult(
+          {
+            model: model.name,
+            out: opts.out,
+            results: outcomes.map((o) => ({ ...o.result, file: o.file, resumed: o.resumed })),
+          },
+          [`model: ${model.name}`, line(header), ...rows.map(line), `results in ${opts.out}`].join("\n"),
         );
       } finally {
         await model.close?.();

@@ -12,6 +12,7 @@ import { register as registerServe } from "./serve.js";
 import { register as registerCurate } from "./curate.js";
 import { register as registerMine } from "./mine.js";
 import { register as registerTrain } from "./train.js";
+import { register as registerCompletion } from "./completion.js";
 
 /**
  * Every CLI command module exports `register(program)`. Add yours here: one import, one entry.
@@ -30,6 +31,7 @@ const modules: ((program: Command) => void)[] = [
   registerModels,
   registerGguf,
   registerEmbed,
+  registerCompletion,
 ];
 
 export function registerCommands(program: Command): void {

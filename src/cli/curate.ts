@@ -39,6 +39,7 @@ import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
+import { printResult, say } from "./output.js";
 
 /**
  * Retriever specs, comma-separated. A `care:<q>,<d>` spec holds a comma of its own, so the piece after
@@ -115,10 +116,6 @@ async function votes(o: VoteOptions) {
   }
 }
 
-function say(line: string): void {
-  process.stdout.write(line + "\n");
-}
-
 async function poolCommand(o: {
   tasks: string;
   retrievers: string;
@@ -155,7 +152,7 @@ async function poolCommand(o: {
         `${c.labelled_missed_by_retrievers} outside every retriever's top ${o.topK}`,
     );
   }
-  say(`${out.count} pairs written to ${o.out}`);
+  printResult({ pairs: out.count, out: o.out, tasks: counts }, `${out.count} pairs written to ${o.out}`);
 }
 
 async function judgeCommand(o: {
@@ -191,7 +188,7 @@ async function judgeCommand(o: {
           `${t.input_tokens} input + ${t.output_tokens} output tokens, cost ${t.cost.toFixed(4)}`,
       );
     }
-    say(`judgments in ${store.file}`);
+    printResult({ this_run: run, totals, file: store.file }, `judgments in ${store.file}`);
   } finally {
     await Promise.all(judges.map((j) => j.close()));
     store.close();
@@ -273,7 +270,7 @@ async function statsCommand(o: VoteOptions & { out: string }): Promise<void> {
         `per query mean ${d.mean.toFixed(2)}, median ${d.median}, p90 ${d.p90}, max ${d.max}`,
     );
   }
-  say(`statistics in ${o.out}`);
+  printResult({ ...stats, file: o.out }, `statistics in ${o.out}`);
 }
 
 function exportLabels(dir: string, items: Awaited<ReturnType<typeof readReviewSample>>): void {
@@ -349,7 +346,7 @@ async function agreementCommand(o: { review: string; out?: string; positiveMin: 
   say(
     `Fleiss' kappa (pipeline + experts): ${a.fleiss.kappa === null ? "n/a" : a.fleiss.kappa.toFixed(3)} over ${a.fleiss.items} pairs`,
   );
-  say(`agreement in ${out}`);
+  printResult({ ...a, file: out }, `agreement in ${out}`);
 }
 
 function readJson<T>(file: string): T {
@@ -368,7 +365,7 @@ function reportCommand(o: { stats: string; agreement?: string; out: string }): v
   }
   const agreement = o.agreement ? readJson<ExpertAgreement>(o.agreement) : undefined;
   const files = writeCurationReport(o.out, { stats, agreement });
-  say(`report: ${files.markdown}, ${files.html}`);
+  printResult(files, `report: ${files.markdown}, ${files.html}`);
 }
 
 const JUDGES_EXAMPLE = `

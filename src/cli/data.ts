@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { buildSuite, formatSuiteSummary } from "../data/build-suite.js";
 import { registerBuildTrain } from "./mine.js";
+import { printResult } from "./output.js";
 
 /** `care data ...`: building task suites and training sets from the public data folder. */
 export function register(program: Command): void {
@@ -14,7 +15,7 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "where the task folders go")
     .action(async (opts: { from: string; out: string }) => {
       const summary = await buildSuite({ from: opts.from, out: opts.out });
-      process.stdout.write(formatSuiteSummary(summary) + "\n");
+      printResult(summary, formatSuiteSummary(summary));
     });
   registerBuildTrain(data);
 }

@@ -13,6 +13,7 @@ import { createBm25Model } from "../lexical/bm25.js";
 import { buildIndex } from "../store/build.js";
 import { makeTiny } from "../models/make-tiny.js";
 import { createServer } from "../serve/server.js";
+import { say } from "./output.js";
 
 interface DemoOptions {
   from: string;
@@ -114,7 +115,7 @@ export function register(program: Command): void {
     .option("--no-serve", "stop after indexing instead of serving the search page")
     .option("--port <n>", "port for the search page", port, 8080)
     .action(async (opts: DemoOptions) => {
-      const demo = await runDemo(opts, (line) => process.stdout.write(`${line}\n`));
+      const demo = await runDemo(opts, say);
       if (!demo.url) return;
       await new Promise<void>((done) => {
         const stop = () => void demo.close().then(done);

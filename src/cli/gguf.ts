@@ -3,6 +3,7 @@ import { convertToGguf } from "../gguf/convert.js";
 import { GGUF_OUT_TYPES, type GgufOutType } from "../gguf/tensor-type.js";
 import { CareError } from "../core/errors.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
+import { printResult } from "./output.js";
 
 interface ConvertFlags {
   in: string;
@@ -29,7 +30,8 @@ export function register(program: Command): void {
       const ck = openCheckpoint(o.in);
       try {
         const r = convertToGguf(ck, o.out, type);
-        process.stdout.write(
+        printResult(
+          { ...r, type },
           `wrote ${r.file}: ${r.arch}, ${type}, ${r.tensors} tensors, ${(r.bytes / 2 ** 20).toFixed(1)} MiB\n`,
         );
       } finally {

@@ -6,6 +6,7 @@ import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
 import { buildIndex } from "../store/build.js";
 import { QUANTIZATIONS, type Quantization } from "../store/manifest.js";
 import { CareError } from "../core/errors.js";
+import { printResult } from "./output.js";
 
 interface IndexOptions {
   doc: string;
@@ -80,9 +81,17 @@ export function register(program: Command): void {
           saveEverySeconds: opts.saveEvery,
         });
         if (r.skips.count) process.stderr.write(`skipped ${r.skips.count} rows:\n${r.skips.summary()}\n`);
-        process.stdout.write(
+        printResult(
+          {
+            out: opts.out,
+            added: r.added,
+            alreadyStored: r.alreadyStored,
+            total: r.total,
+            seconds: r.seconds,
+            skipped: r.skips.count,
+          },
           `indexed ${r.added} new documents (${r.alreadyStored} already stored) in ${r.seconds.toFixed(1)}s; ` +
-            `${opts.out} holds ${r.total}\n`,
+            `${opts.out} holds ${r.total}`,
         );
       } finally {
         await Promise.all(encoders.map((e) => e.close?.()));

@@ -13,15 +13,12 @@ import { histogramRows } from "../mine/histogram.js";
 import { mineNegatives } from "../mine/negatives.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
+import { printResult } from "./output.js";
 
 function cosine(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError("expected a cosine in [-1, 1]");
   return n;
-}
-
-function say(line: string): void {
-  process.stdout.write(line + "\n");
 }
 
 /** `<file>` with its .jsonl ending replaced by `suffix`. */
@@ -69,14 +66,18 @@ async function diverseCommand(o: {
     field: o.field,
   });
   const offered = counts.rows - counts.seeds;
-  say(
-    `${counts.rows} rows: ${counts.seeds} seeds, ${counts.kept - counts.seeds} of ${offered} candidates kept, ` +
-      `${counts.discarded} discarded (highest cosine ≥ ${o.threshold}); ${counts.kept} written to ${o.out}`,
+  printResult(
+    { ...counts, out: o.out, report },
+    [
+      `${counts.rows} rows: ${counts.seeds} seeds, ${counts.kept - counts.seeds} of ${offered} candidates kept, ` +
+        `${counts.discarded} discarded (highest cosine ≥ ${o.threshold}); ${counts.kept} written to ${o.out}`,
+      "highest cosine to the kept set:",
+      ...histogramRows(counts.histogram).map(
+        (r) => `  ${r.from.toFixed(2)}–${r.to.toFixed(2)}  ${String(r.count).padStart(8)}`,
+      ),
+      `report: ${report.json}, ${report.svg}`,
+    ].join("\n"),
   );
-  say("highest cosine to the kept set:");
-  for (const r of histogramRows(counts.histogram))
-    say(`  ${r.from.toFixed(2)}–${r.to.toFixed(2)}  ${String(r.count).padStart(8)}`);
-  say(`report: ${report.json}, ${report.svg}`);
 }
 
 async function negativesCommand(o: {
@@ -88,7 +89,8 @@ async function negativesCommand(o: {
   chunk: number;
 }): Promise<void> {
   const c = await mineNegatives({ ...o, chunkSize: o.chunk, progress: true });
-  say(
+  printResult(
+    { ...c, out: o.out },
     `${c.queries} queries, ${c.candidates} candidates written to ${o.out}; excluded as known positives: ` +
       `${c.excluded_by_id} by id, ${c.excluded_by_text} by text; ${c.queries_without_candidates} queries without candidates`,
   );
@@ -127,14 +129,15 @@ async function filterCommand(o: {
       progress: true,
     });
     writeFileAtomic(sibling(o.out, ".summary.json"), JSON.stringify(c, null, 2) + "\n");
-    say(
-      `${c.rows} rows, ${c.candidates} candidates: ${c.false_negatives} judged relevant by every judge ` +
-        `(${c.promoted} promoted to positives, ${c.dropped} dropped), ${c.unsure} unsure (${c.unsure_dropped} dropped)`,
+    printResult(
+      { ...c, out: o.out, stage1 },
+      [
+        `${c.rows} rows, ${c.candidates} candidates: ${c.false_negatives} judged relevant by every judge ` +
+          `(${c.promoted} promoted to positives, ${c.dropped} dropped), ${c.unsure} unsure (${c.unsure_dropped} dropped)`,
+        `stage II: ${c.rows} rows, ${c.negatives_written} negatives (${c.rows_without_negatives} rows without) in ${o.out}`,
+        `stage I: ${c.stage1_texts} self-pairs in ${stage1}`,
+      ].join("\n"),
     );
-    say(
-      `stage II: ${c.rows} rows, ${c.negatives_written} negatives (${c.rows_without_negatives} rows without) in ${o.out}`,
-    );
-    say(`stage I: ${c.stage1_texts} self-pairs in ${stage1}`);
   } finally {
     await Promise.all(judges.map((j) => j.close()));
   }
@@ -224,7 +227,6 @@ export function registerBuildTrain(data: Command): void {
     .requiredOption("--out <dir>", "where stage1.jsonl, stage2.jsonl and counts.json go")
     .action(async (o: { from: string; out: string }) => {
       const summary = await buildTrain({ from: o.from, out: o.out });
-      say(formatTrainSummary(summary));
-      say(`counts in ${join(o.out, "counts.json")}`);
+      printResult(summary, `${formatTrainSummary(summary)}\ncounts in ${join(o.out, "counts.json")}`);
     });
 }

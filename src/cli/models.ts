@@ -13,6 +13,7 @@ import { parseSpec } from "../core/spec.js";
 import { parseHubId } from "../hub/id.js";
 import { pullModel } from "../hub/pull.js";
 import { exportFolder } from "../train/st-folder.js";
+import { printResult } from "./output.js";
 
 interface MakeTinyFlags {
   family?: string;
@@ -80,9 +81,10 @@ export function register(program: Command): void {
         progress: true,
       });
       const c = made.config;
-      process.stdout.write(
+      printResult(
+        { dir: made.dir, config: made.config, card: made.card },
         `wrote ${made.dir}: ${c.model_type}, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ` +
-          `vocab ${c.vocab_size}, ${c.torch_dtype}; card: pooling ${made.card.pooling}, max_length ${made.card.max_length}\n`,
+          `vocab ${c.vocab_size}, ${c.torch_dtype}; card: pooling ${made.card.pooling}, max_length ${made.card.max_length}`,
       );
     });
 
@@ -103,7 +105,9 @@ export function register(program: Command): void {
           `"${spec}" names no Hub model; expected hf:<org>/<name>[@<revision>] (care: pairs of such ids also work)`,
         );
       }
-      for (const { ref } of refs) process.stdout.write(`${await pullModel(ref!)}\n`);
+      const folders: string[] = [];
+      for (const { ref } of refs) folders.push(await pullModel(ref!));
+      printResult({ folders }, folders.join("\n"));
     });
 
   models
@@ -118,6 +122,6 @@ export function register(program: Command): void {
     .option("--name <name>", "title of the model card (default: the output folder's name)")
     .action((o: { in: string; out: string; results?: string; name?: string }) => {
       exportFolder(o.in, o.out, { results: o.results, name: o.name });
-      process.stdout.write(`wrote ${o.out}\n`);
+      printResult({ out: o.out }, `wrote ${o.out}`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { findTasks } from "../tasks/load.js";
 import { writeLeaderboard } from "../bench/report/write.js";
+import { printResult } from "./output.js";
 
 interface ReportOptions {
   out?: string;
@@ -31,8 +32,9 @@ export function register(program: Command): void {
       });
       for (const n of [...notices, ...board.unverified.map((u) => `unverified column: ${u}`)])
         process.stderr.write(`care: ${n}\n`);
-      process.stdout.write(
-        `${board.rows.length} models × ${board.tasks.length} tasks (${board.common.length} common to all)\nwrote ${markdown}\nwrote ${html}\n`,
+      printResult(
+        { models: board.rows.length, tasks: board.tasks.length, common: board.common.length, markdown, html },
+        `${board.rows.length} models × ${board.tasks.length} tasks (${board.common.length} common to all)\nwrote ${markdown}\nwrote ${html}`,
       );
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { nonNegativeInt, positiveInt } from "./args.js";
 import { SPEC_GRAMMAR } from "../core/spec.js";
 import { createServer } from "../serve/server.js";
+import { printResult } from "./output.js";
 
 interface ServeOptions {
   index: string;
@@ -53,7 +54,10 @@ export function register(program: Command): void {
         },
       });
       const url = await server.listen(opts.port, opts.host);
-      process.stdout.write(`care serve: ${server.index.count} documents, search page at ${url}/\n`);
+      printResult(
+        { url, documents: server.index.count, openapi: `${url}/openapi.json` },
+        `care serve: ${server.index.count} documents, search page at ${url}/`,
+      );
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

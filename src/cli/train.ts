@@ -7,6 +7,7 @@ import { trainStage1 } from "../care/train-stage1.js";
 import { trainStage2 } from "../care/train-stage2.js";
 import { trainSymmetric } from "../care/symmetric.js";
 import type { Pooling } from "../models/family.js";
+import { printResult } from "./output.js";
 
 const POOLINGS = ["cls", "mean", "last"];
 
@@ -77,14 +78,15 @@ function contrastive(f: Record<string, unknown>) {
 
 function report(o: TrainOutcome, extra: string[] = []): void {
   const resumed = o.resumedFrom ? ` (resumed at step ${o.resumedFrom})` : "";
-  process.stdout.write(
+  printResult(
+    { ...o, ...(extra.length ? { notes: extra } : {}) },
     [
       `trained ${o.steps} steps on ${o.examples} examples in ${o.seconds.toFixed(1)}s${resumed}`,
       `loss ${o.firstLoss.toFixed(4)} → ${o.lastLoss.toFixed(4)} (first and last tenth of the run)`,
       ...Object.entries(o.models).map(([role, dir]) => `${role} encoder: ${dir}`),
       `loss log: ${o.lossLog}; plot: ${o.lossPlot}`,
       ...extra,
-    ].join("\n") + "\n",
+    ].join("\n"),
   );
 }
 

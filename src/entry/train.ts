@@ -39,7 +39,7 @@ export {
   type FalseNegativeAction,
 } from "../mine/filter.js";
 export { openCorpusRetriever, type CorpusRetriever, type MineQuery } from "../mine/retriever.js";
-export { writeStage1, stage1Row, TextHashSet } from "../mine/stage1.js";
+export { writeStage1, stage1Row, TextHashSet } from "../mine/self-pairs.js";
 export { ResumableJsonl, runChunks } from "../mine/resumable.js";
 export { emptyHistogram, histogramRows, type Histogram } from "../mine/histogram.js";
 export {
@@ -65,8 +65,8 @@ export {
   type TrainSourceCounts,
 } from "../mine/build-train.js";
 export { CARE_DEFAULTS } from "../care/defaults.js";
-export { trainStage1, docSpec, type Stage1Options } from "../care/stage1.js";
-export { trainStage2, type Stage2Options, type ContrastiveOptions } from "../care/stage2.js";
+export { trainStage1, docSpec, type Stage1Options } from "../care/train-stage1.js";
+export { trainStage2, type Stage2Options, type ContrastiveOptions } from "../care/train-stage2.js";
 export { trainSymmetric, type SymmetricOptions } from "../care/symmetric.js";
 export type { TrainOutcome } from "../care/outcome.js";
 export type { OptimOptions } from "../care/optim.js";
