@@ -4,6 +4,7 @@ import { CareError } from "../core/errors.js";
 import type { ChatBackend, ChatReply } from "./chat.js";
 import type { GgufJudgeConfig } from "./judge-config.js";
 import { JUDGMENT_SCHEMA, type ChatMessage } from "./rubric.js";
+import { llamaCpp } from "../util/optional.js";
 
 /**
  * A local GGUF judge through node-llama-cpp: one context with a sequence per concurrent pair, each
@@ -25,7 +26,7 @@ export class GgufChat implements ChatBackend {
 
   static async open(cfg: GgufJudgeConfig): Promise<GgufChat> {
     if (!existsSync(cfg.path)) throw new CareError(`judge "${cfg.name}": GGUF file not found`, cfg.path);
-    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const { getLlama, LlamaLogLevel } = await llamaCpp();
     // Prebuilt binaries only: building llama.cpp from source at run time needs a network and a toolchain.
     const llama = await getLlama({ build: "never", logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath: cfg.path });
@@ -42,7 +43,7 @@ export class GgufChat implements ChatBackend {
   async complete(messages: ChatMessage[]): Promise<ChatReply> {
     const sequence =
       this.free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.waiting.push(r)));
-    const { LlamaChatSession } = await import("node-llama-cpp");
+    const { LlamaChatSession } = await llamaCpp();
     const before = sequence.tokenMeter.getState();
     const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
     try {

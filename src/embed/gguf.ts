@@ -10,6 +10,7 @@ import { docText, type Doc } from "../core/doc.js";
 import { normalize } from "../util/vector.js";
 import { type Embedder, type EncodingSettings, type TaskHint } from "../core/embedder.js";
 import { ggufIdentity } from "./identity.js";
+import { llamaCpp } from "../util/optional.js";
 
 export interface GgufEmbedderOptions {
   /** CPU threads for the whole pool; default: the machine's math cores. */
@@ -39,7 +40,7 @@ async function runtime(gpu: "auto" | false): Promise<Llama> {
   const key = String(gpu);
   let p = llamas.get(key);
   if (!p) {
-    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const { getLlama, LlamaLogLevel } = await llamaCpp();
     // build "never": a missing prebuilt binary is an error, not a silent compile from source.
     p = getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
     llamas.set(key, p);

@@ -67,7 +67,7 @@ export class WorkerBackend implements EncodeBackend {
     // worker before importing it (Node 20 does not apply `--import` loaders to worker entries).
     const worker = TS
       ? new Worker(
-          `import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
+          `import("tsx/esm/api").catch((e) => { throw new Error("running care from its TypeScript sources needs tsx, a development dependency (npm install -D tsx): " + e.message); }).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
           {
             eval: true,
             workerData: this.setup,
