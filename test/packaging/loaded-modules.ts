@@ -36,7 +36,8 @@ export async function resolve(specifier, context, next) {
   return r;
 }`,
     );
-    const main = join(dir, "main.mjs");
+    // The importing file sits in `cwd`, so that a bare specifier resolves from there.
+    const main = join(cwd, `.care-loaded-${process.pid}-${Date.now()}.mjs`);
     writeFileSync(
       main,
       `import { register } from "node:module";
@@ -46,7 +47,11 @@ const dlopen = process.dlopen;
 process.dlopen = (module, file, ...rest) => { appendFileSync(${JSON.stringify(log)}, "addon:" + file + "\\n"); return dlopen(module, file, ...rest); };
 await import(${JSON.stringify(specifier)});`,
     );
-    execFileSync(process.execPath, [...(tsx ? ["--import", "tsx/esm"] : []), main], { cwd, stdio: "pipe" });
+    try {
+      execFileSync(process.execPath, [...(tsx ? ["--import", "tsx/esm"] : []), main], { cwd, stdio: "pipe" });
+    } finally {
+      rmSync(main, { force: true });
+    }
     const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
     const packages = new Set<string>();
     for (const url of lines) {
