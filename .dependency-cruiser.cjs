@@ -19,8 +19,9 @@ const LAYERS = [
   ["curate", "data"],
   ["mine"],
   ["care"],
-  ["serve"],
+  ["serve", "adapters"],
   ["cli"],
+  ["entry"],
 ];
 
 const layerRules = LAYERS.flatMap((layer, rank) => {
