@@ -36,3 +36,18 @@ export const score = option(
 );
 
 export const nonNegativeNumber = option(Type.Number({ minimum: 0, errorMessage: "expected a number ≥ 0" }));
+
+export const cosine = option(
+  Type.Number({ minimum: -1, maximum: 1, errorMessage: "expected a cosine in [-1, 1]" }),
+);
+
+/** One of a few words, e.g. `oneOf("keep", "drop")`. */
+export function oneOf<T extends string>(...values: T[]): (v: string) => T {
+  const words = values.length > 1 ? `${values.slice(0, -1).join(", ")} or ${values.at(-1)}` : values[0];
+  return option(
+    Type.Union(
+      values.map((v) => Type.Literal(v)),
+      { type: "string", errorMessage: words },
+    ),
+  ) as (v: string) => T;
+}

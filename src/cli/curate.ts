@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
-import { port, positiveInt, score } from "./args.js";
+import type { Command } from "commander";
+import { oneOf, port, positiveInt, score } from "./args.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTasks, loadTask } from "../tasks/load.js";
@@ -412,11 +412,11 @@ export function register(program: Command): void {
       "unanimous votes to task folders (qrels for retrieval, candidates for reranking, scores for STS)",
     )
     .requiredOption("--out <dir>", "where <task>-curated folders go")
-    .option("--type <type>", "retrieval | reranking | sts (default: the source task's type)", (v) => {
-      if (v !== "retrieval" && v !== "reranking" && v !== "sts")
-        throw new InvalidArgumentError("retrieval, reranking or sts");
-      return v;
-    })
+    .option(
+      "--type <type>",
+      "retrieval | reranking | sts (default: the source task's type)",
+      oneOf("retrieval", "reranking", "sts"),
+    )
     .option("--tasks <dirs>", "the source task folders: their corpus, queries and settings carry over")
     .action(aggregateCommand);
 

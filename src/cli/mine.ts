@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
-import { positiveInt, score } from "./args.js";
+import type { Command } from "commander";
+import { cosine, oneOf, positiveInt, score } from "./args.js";
 import { join } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../curate/aggregate.js";
 import { openJudges } from "../curate/judge.js";
@@ -14,12 +14,6 @@ import { mineNegatives } from "../mine/negatives.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
 import { printResult } from "./output.js";
-
-function cosine(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError("expected a cosine in [-1, 1]");
-  return n;
-}
 
 /** `<file>` with its .jsonl ending replaced by `suffix`. */
 function sibling(file: string, suffix: string): string {
@@ -183,22 +177,11 @@ export function register(program: Command): void {
     .option("--stage1 <file>", "stage-I self-pairs JSONL (default: <out>.stage1.jsonl)")
     .option("--judges <file>", "judges.json (as care curate judge); none: keep every candidate")
     .option("--judgments <dir>", "judgment store folder (default: <out>.judgments)")
-    .option(
-      "--false-negatives <action>",
-      "promote | drop",
-      (v) => {
-        if (v !== "promote" && v !== "drop") throw new InvalidArgumentError("promote or drop");
-        return v;
-      },
-      "promote",
-    )
+    .option("--false-negatives <action>", "promote | drop", oneOf("promote", "drop"), "promote")
     .option(
       "--unsure <action>",
       "keep | drop candidates the judges do not agree on",
-      (v) => {
-        if (v !== "keep" && v !== "drop") throw new InvalidArgumentError("keep or drop");
-        return v;
-      },
+      oneOf("keep", "drop"),
       "keep",
     )
     .option(

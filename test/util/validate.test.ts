@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { describe, expect, it } from "vitest";
 import { CareError } from "../../src/core/errors.js";
 import { cliValue, validate } from "../../src/util/validate.js";
-import { positiveInt, positiveNumber, score } from "../../src/cli/args.js";
+import { cosine, oneOf, positiveInt, positiveNumber, score } from "../../src/cli/args.js";
 
 const SCHEMA = Type.Object(
   {
@@ -51,5 +51,16 @@ describe("command-line values", () => {
     expect(() => positiveNumber("Infinity")).toThrow("expected a positive number");
     expect(() => positiveNumber("0")).toThrow("expected a positive number");
     expect(() => score("6")).toThrow("expected a score from 1 to 5");
+  });
+});
+
+describe("word options", () => {
+  it("accept only the listed words", () => {
+    const action = oneOf("keep", "drop");
+    expect(action("drop")).toBe("drop");
+    expect(() => action("maybe")).toThrow("keep or drop");
+    expect(() => oneOf("retrieval", "reranking", "sts")("x")).toThrow("retrieval, reranking or sts");
+    expect(cosine("-0.5")).toBe(-0.5);
+    expect(() => cosine("1.5")).toThrow("expected a cosine in [-1, 1]");
   });
 });
