@@ -43,7 +43,10 @@ const TASK_META = Type.Object({
   source: Type.Optional(text),
   dataset_revision: Type.Optional(text),
   languages: Type.Optional(
-    Type.Array(text, { minItems: 1, errorMessage: 'must be a non-empty array of strings such as "cmn-Hans"' }),
+    Type.Array(text, {
+      minItems: 1,
+      errorMessage: 'must be a non-empty array of strings such as "cmn-Hans"',
+    }),
   ),
 });
 const RANKING_META = Type.Object({ split: text });
