@@ -47,7 +47,7 @@ export function oneOf<T extends string>(...values: T[]): (v: string) => T {
   return option(
     Type.Union(
       values.map((v) => Type.Literal(v)),
-      { type: "string", errorMessage: words },
+      { type: "string", errorMessage: `expected ${words}` },
     ),
   ) as (v: string) => T;
 }

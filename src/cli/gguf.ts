@@ -1,15 +1,17 @@
 import type { Command } from "commander";
 import { convertToGguf } from "../gguf/convert.js";
 import { GGUF_OUT_TYPES, type GgufOutType } from "../gguf/tensor-type.js";
-import { CareError } from "../core/errors.js";
 import { openCheckpoint } from "../weights/checkpoint.js";
 import { printResult } from "./output.js";
+import { oneOf } from "./args.js";
 
 interface ConvertFlags {
   in: string;
   out: string;
-  type: string;
+  type: GgufOutType;
 }
+
+const typeOption = oneOf(...GGUF_OUT_TYPES);
 
 /** `care gguf convert`: a Qwen2/Qwen3 checkpoint folder to a llama.cpp embedding GGUF (the `gguf:` backend). */
 export function register(program: Command): void {
@@ -22,11 +24,14 @@ export function register(program: Command): void {
     )
     .requiredOption("--in <dir>", "checkpoint folder (config.json, safetensors, tokenizer.json)")
     .requiredOption("--out <file>", "GGUF file to write (atomically)")
-    .option("--type <type>", `weight type: ${GGUF_OUT_TYPES.join(" | ")}`, "f16")
+    .option(
+      "--type <type>",
+      `weight type: ${GGUF_OUT_TYPES.join(" | ")}`,
+      (v: string) => typeOption(v.toLowerCase()),
+      "f16" as GgufOutType,
+    )
     .action((o: ConvertFlags) => {
-      const type = o.type.toLowerCase() as GgufOutType;
-      if (!GGUF_OUT_TYPES.includes(type))
-        throw new CareError(`--type must be one of ${GGUF_OUT_TYPES.join(", ")}, got "${o.type}"`);
+      const type = o.type;
       const ck = openCheckpoint(o.in);
       try {
         const r = convertToGguf(ck, o.out, type);

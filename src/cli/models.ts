@@ -14,28 +14,23 @@ import { parseHubId } from "../hub/id.js";
 import { pullModel } from "../hub/pull.js";
 import { exportFolder } from "../train/st-folder.js";
 import { printResult } from "./output.js";
+import { nonNegativeInt, oneOf, positiveInt } from "./args.js";
 
 interface MakeTinyFlags {
-  family?: string;
-  shape?: string;
+  family?: TinyFamily;
+  shape?: TinyShape;
   out: string;
-  layers?: string;
-  hidden?: string;
-  heads?: string;
-  kvHeads?: string;
-  intermediate?: string;
+  layers?: number;
+  hidden?: number;
+  heads?: number;
+  kvHeads?: number;
+  intermediate?: number;
   vocabFrom?: string;
-  seed: string;
-  dtype?: string;
+  seed: number;
+  dtype?: WriteDtype;
 }
 
-function int(flag: string, v: string | undefined, min = 1): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new CareError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-}
+const dtypeOption = oneOf<WriteDtype>("F32", "F16", "BF16");
 
 /** `care models ...`: checkpoint utilities. */
 export function register(program: Command): void {
@@ -46,38 +41,38 @@ export function register(program: Command): void {
       "write a random Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer.json, care.json): " +
         "tiny ones for tests and smoke runs, --shape for real-size latency benchmarks",
     )
-    .option("--family <family>", `model family: ${TINY_FAMILIES.join(" | ")}`)
-    .option("--shape <shape>", `real-size preset: ${TINY_SHAPES.join(" | ")}`)
+    .option("--family <family>", `model family: ${TINY_FAMILIES.join(" | ")}`, oneOf(...TINY_FAMILIES))
+    .option("--shape <shape>", `real-size preset: ${TINY_SHAPES.join(" | ")}`, oneOf(...TINY_SHAPES))
     .requiredOption("--out <dir>", "output folder")
-    .option("--layers <n>", "transformer layers (default 2)")
-    .option("--hidden <n>", "hidden size (default 32)")
-    .option("--heads <n>", "attention heads (default 4)")
-    .option("--kv-heads <n>", "key/value heads, Qwen only (default heads / 2)")
-    .option("--intermediate <n>", "MLP width (default 2 × hidden)")
+    .option("--layers <n>", "transformer layers (default 2)", positiveInt)
+    .option("--hidden <n>", "hidden size (default 32)", positiveInt)
+    .option("--heads <n>", "attention heads (default 4)", positiveInt)
+    .option("--kv-heads <n>", "key/value heads, Qwen only (default heads / 2)", positiveInt)
+    .option("--intermediate <n>", "MLP width (default 2 × hidden)", positiveInt)
     .option(
       "--vocab-from <file>",
       "text file whose Chinese characters form the vocabulary (default: all CJK)",
     )
-    .option("--seed <n>", "random seed", "0")
-    .option("--dtype <dtype>", "weight dtype: F32 | F16 | BF16 (default F32; BF16 for the Qwen shapes)")
+    .option("--seed <n>", "random seed", nonNegativeInt, 0)
+    .option(
+      "--dtype <dtype>",
+      "weight dtype: F32 | F16 | BF16 (default F32; BF16 for the Qwen shapes)",
+      (v: string) => dtypeOption(v.toUpperCase()),
+    )
     .action((o: MakeTinyFlags) => {
       if (!o.family && !o.shape) throw new CareError("give --family or --shape");
-      const dtype = o.dtype?.toUpperCase();
-      if (dtype !== undefined && !["F32", "F16", "BF16"].includes(dtype)) {
-        throw new CareError(`--dtype must be F32, F16 or BF16, got "${o.dtype}"`);
-      }
       const made = makeTiny({
         out: o.out,
-        family: o.family as TinyFamily | undefined,
-        shape: o.shape as TinyShape | undefined,
-        layers: int("layers", o.layers),
-        hidden: int("hidden", o.hidden),
-        heads: int("heads", o.heads),
-        kvHeads: int("kv-heads", o.kvHeads),
-        intermediate: int("intermediate", o.intermediate),
+        family: o.family,
+        shape: o.shape,
+        layers: o.layers,
+        hidden: o.hidden,
+        heads: o.heads,
+        kvHeads: o.kvHeads,
+        intermediate: o.intermediate,
         chars: o.vocabFrom ? charsFromFile(o.vocabFrom) : undefined,
-        seed: int("seed", o.seed, 0),
-        dtype: dtype as WriteDtype | undefined,
+        seed: o.seed,
+        dtype: o.dtype,
         progress: true,
       });
       const c = made.config;

@@ -185,7 +185,7 @@ describe("make-tiny", () => {
       program.parseAsync(["models", "make-tiny", "--family", "bert", "--out", out, "--layers", "x"], {
         from: "user",
       }),
-    ).rejects.toThrow('--layers must be an integer ≥ 1, got "x"');
+    ).rejects.toThrow("option '--layers <n>' argument 'x' is invalid. expected a positive integer");
     await expect(program.parseAsync(["models", "make-tiny", "--out", out], { from: "user" })).rejects.toThrow(
       "give --family or --shape",
     );
