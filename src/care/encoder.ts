@@ -24,6 +24,8 @@ export interface OpenEncoderOptions {
   pooling?: Pooling;
   /** Longest input in tokens (capped by the card's max_length). */
   maxLength: number;
+  /** Training graphs apply the config's dropout (default true, as the checkpoints were trained). */
+  dropout?: boolean;
 }
 
 export class TrainableEncoder {
@@ -43,6 +45,7 @@ export class TrainableEncoder {
     maxLength: number,
     /** sentence-transformers Dense modules after pooling; trained with the rest. */
     readonly dense: DenseLayer[],
+    readonly dropout: boolean,
   ) {
     this.hidden = config.hidden_size as number;
     this.dim = card.dim;
@@ -75,6 +78,7 @@ export class TrainableEncoder {
         o.pooling ?? card.pooling,
         o.maxLength,
         dense,
+        o.dropout ?? true,
       );
     } catch (e) {
       closeDense(dense);
@@ -83,12 +87,16 @@ export class TrainableEncoder {
     }
   }
 
-  /** The forward graph (float32) with this run's pooling. */
+  /**
+   * The forward training graph (float32) with this run's pooling and, unless turned off, the family's
+   * dropout keyed by the graph input DROPOUT_SEED.
+   */
   graph(): Graph {
     return buildEncoder(this.config, this.weights, {
       pooling: this.pooling,
       dense: this.dense,
       configFile: join(this.dir, "config.json"),
+      dropout: this.dropout,
     });
   }
 

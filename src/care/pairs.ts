@@ -1,10 +1,14 @@
 /**
  * Stage II's examples and batches: each query with its documents laid out as InfoNCE expects them
  * ([positive, G-1 hard negatives] per query, queries after one another), tokenised once up front.
+ * A batch holds rows of one task type and no query twice, and a document labelled positive for a query
+ * is masked out of that query's negatives wherever it turns up in the batch (no false negatives from
+ * the batch itself).
  */
 import type { Tensor } from "../runtime/session.js";
 import { trainingFeeds } from "../train/feeds.js";
-import { mixSeed, rng } from "../util/rng.js";
+import type { EpochOrder } from "../train/trainer.js";
+import { mixSeed, permutation, rng } from "../util/rng.js";
 import type { PairRow } from "./data.js";
 
 export interface PairExample {
@@ -15,7 +19,16 @@ export interface PairExample {
   /** Positives and hard negatives as indices into the document table. */
   pos: number[];
   neg: number[];
+  /** The row's task type (batches hold one type). */
+  type: string;
+  /** Index of the query's text among the distinct query texts (a batch holds each at most once). */
+  queryKey: number;
+  /** Every document labelled positive for this query text, over all its rows. */
+  labeled: number[];
 }
+
+/** Logit bias for a masked candidate: exp(-1e4 / t) is 0 at any temperature used here. */
+export const MASKED_LOGIT = -1e4;
 
 export interface PairSet {
   examples: PairExample[];
@@ -39,13 +52,112 @@ export function buildPairSet(
     }
     return i;
   };
-  const examples = rows.map((r, index) => ({
-    index,
-    query: encodeQuery(r),
-    pos: r.pos.map(doc),
-    neg: r.neg.map(doc),
-  }));
+  const keys = new Map<string, number>();
+  const positives: Set<number>[] = [];
+  const examples = rows.map((r, index) => {
+    let queryKey = keys.get(r.query);
+    if (queryKey === undefined) {
+      queryKey = keys.size;
+      keys.set(r.query, queryKey);
+      positives.push(new Set());
+    }
+    const pos = r.pos.map(doc);
+    for (const p of pos) positives[queryKey].add(p);
+    return {
+      index,
+      query: encodeQuery(r),
+      pos,
+      neg: r.neg.map(doc),
+      type: r.type,
+      queryKey,
+      labeled: [] as number[],
+    };
+  });
+  for (const e of examples) e.labeled = [...positives[e.queryKey]];
   return { examples, docs };
+}
+
+/**
+ * The visiting order of one epoch: rows shuffled within their task type and cut into batches of
+ * `batchSize` rows of that type, each query text at most once a batch (a repeat waits for the next
+ * batch); a type's last short batch is filled with other rows of the type drawn at random. The batches
+ * are then shuffled together. The length is the same every epoch (a function of the type counts).
+ */
+export function typedBatchOrder(
+  examples: readonly Pick<PairExample, "type" | "queryKey">[],
+  batchSize: number,
+  seed: number,
+): EpochOrder {
+  const byType = new Map<string, number[]>();
+  examples.forEach((e, i) => {
+    const list = byType.get(e.type) ?? [];
+    list.push(i);
+    byType.set(e.type, list);
+  });
+  const types = [...byType.keys()].sort();
+  const length = types.reduce((s, t) => s + Math.ceil(byType.get(t)!.length / batchSize) * batchSize, 0);
+  return {
+    length,
+    epoch(epoch: number): number[] {
+      const batches: number[][] = [];
+      types.forEach((t, ti) => {
+        const all = byType.get(t)!;
+        const next = rng(mixSeed(seed, epoch, ti, 0x7b));
+        const queue = permutation(all.length, mixSeed(seed, epoch, ti)).map((j) => all[j]);
+        const want = Math.ceil(all.length / batchSize);
+        for (let b = 0; b < want; b++) {
+          const batch: number[] = [];
+          const seen = new Set<number>();
+          const deferred: number[] = [];
+          while (batch.length < batchSize && queue.length) {
+            const i = queue.shift()!;
+            if (seen.has(examples[i].queryKey)) deferred.push(i);
+            else {
+              seen.add(examples[i].queryKey);
+              batch.push(i);
+            }
+          }
+          queue.unshift(...deferred);
+          // Fill a short batch from the type's other rows; a type with fewer distinct queries than a
+          // batch has to repeat one.
+          for (let tries = 0; batch.length < batchSize; tries++) {
+            const i = all[Math.floor(next() * all.length)];
+            if (tries > 8 * batchSize || !seen.has(examples[i].queryKey)) {
+              seen.add(examples[i].queryKey);
+              batch.push(i);
+            }
+          }
+          batches.push(batch);
+        }
+      });
+      return permutation(batches.length, mixSeed(seed, epoch, 0xba7c)).flatMap((b) => batches[b]);
+    },
+  };
+}
+
+/**
+ * [B, B*G] logit bias for `groups` laid out as InfoNCE reads them: MASKED_LOGIT where a candidate is a
+ * labelled positive of the query other than the query's own positive (column i*G), 0 elsewhere.
+ */
+export function pairMask(
+  batch: readonly Pick<PairExample, "labeled">[],
+  groups: readonly number[][],
+): Float32Array {
+  const docs = groups.flat();
+  const G = groups[0]?.length ?? 1;
+  const mask = new Float32Array(batch.length * docs.length);
+  batch.forEach((e, i) => {
+    const labeled = new Set(e.labeled);
+    docs.forEach((d, j) => {
+      if (j !== i * G && labeled.has(d)) mask[i * docs.length + j] = MASKED_LOGIT;
+    });
+  });
+  return mask;
+}
+
+function maskFeed(batch: readonly PairExample[], groups: number[][]): Tensor {
+  const docs = groups.reduce((s, g) => s + g.length, 0);
+  return { dtype: "float32", shape: [batch.length, docs], data: pairMask(batch, groups) };
 }
 
 /**
@@ -103,7 +215,10 @@ function prefixed(feeds: Record<string, Tensor>, prefix: string): Record<string,
   return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [prefix + k, v]));
 }
 
-/** Feeds for two encoders: `q.input_ids`/`q.attention_mask` [B, Lq] and `d.*` [B*G, Ld]. */
+/**
+ * Feeds for two encoders: `q.input_ids`/`q.attention_mask` [B, Lq], `d.*` [B*G, Ld] and the
+ * false-negative `mask` [B, B*G].
+ */
 export function collateTwo(
   batch: readonly PairExample[],
   set: PairSet,
@@ -112,8 +227,10 @@ export function collateTwo(
   q: PadSpec,
   d: PadSpec,
 ): Record<string, Tensor> {
-  const docs = batchGroups(batch, set, groupSize, seed).flat();
+  const groups = batchGroups(batch, set, groupSize, seed);
+  const docs = groups.flat();
   return {
+    mask: maskFeed(batch, groups),
     ...prefixed(
       trainingFeeds(
         batch.map((e) => e.query),
@@ -131,7 +248,10 @@ export function collateTwo(
   };
 }
 
-/** Feeds for one encoder on both sides: the B queries, then their B*G documents, in one batch. */
+/**
+ * Feeds for one encoder on both sides: the B queries, then their B*G documents, in one batch, and the
+ * false-negative `mask` [B, B*G].
+ */
 export function collateShared(
   batch: readonly PairExample[],
   set: PairSet,
@@ -139,9 +259,13 @@ export function collateShared(
   seed: number,
   pad: PadSpec,
 ): Record<string, Tensor> {
-  const docs = batchGroups(batch, set, groupSize, seed).flat();
-  return trainingFeeds([...batch.map((e) => e.query), ...docs.map((i) => set.docs[i])], {
-    padId: pad.padId,
-    side: pad.side,
-  });
+  const groups = batchGroups(batch, set, groupSize, seed);
+  const docs = groups.flat();
+  return {
+    mask: maskFeed(batch, groups),
+    ...trainingFeeds([...batch.map((e) => e.query), ...docs.map((i) => set.docs[i])], {
+      padId: pad.padId,
+      side: pad.side,
+    }),
+  };
 }

@@ -7,17 +7,18 @@ import { join, resolve } from "node:path";
 import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
 import { reshape, slice } from "../graph/ops.js";
-import type { Pooling } from "../models/family.js";
+import { DROPOUT_SEED, type Pooling } from "../models/family.js";
+import { CareError } from "../core/errors.js";
 import { importGraph } from "../train/params.js";
 import { train } from "../train/trainer.js";
 import { readStage2Rows } from "./data.js";
 import { CARE_DEFAULTS } from "./defaults.js";
 import { exportEncoder, TrainableEncoder, writeEncoderFiles } from "./encoder.js";
 import { trainingTemplate } from "./instructions.js";
-import { contrastiveLoss, cutNormalize } from "./objective.js";
+import { matryoshkaContrastiveLoss } from "./objective.js";
 import { resolveOptim, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
-import { buildPairSet, collateShared, type PairExample } from "./pairs.js";
+import { buildPairSet, collateShared, typedBatchOrder, type PairExample } from "./pairs.js";
 import { contrastiveSettings, type ContrastiveOptions } from "./train-stage2.js";
 
 export interface SymmetricOptions extends ContrastiveOptions {
@@ -25,6 +26,12 @@ export interface SymmetricOptions extends ContrastiveOptions {
   model: string;
   /** Default: the family's (CLS for BERT, last token for Qwen). */
   pooling?: Pooling;
+  /**
+   * Matryoshka widths: the loss is averaged over the embeddings cut to each (and to the full width),
+   * so that a CARE query encoder of one of these widths can read the model's prefix (default: none,
+   * the full width only). Recorded in the card as matryoshka_dims.
+   */
+  matryoshkaDims?: number[];
 }
 
 export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome> {
@@ -51,6 +58,15 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
     );
     const B = optim.batchSize;
     const dim = m.dim;
+    const widths = [...new Set([...(o.matryoshkaDims ?? []), dim])].sort((a, b) => a - b);
+    if (widths.some((w) => !Number.isInteger(w) || w < 1 || w > dim))
+      throw new CareError(
+        `Matryoshka widths ${widths.join(", ")} must be integers from 1 to ${dim}`,
+        o.model,
+      );
+    if (widths.length > 1) card.matryoshka_dims = widths;
+    // Queries are cut to the query length in training, so evaluation and serving cut them there too.
+    card.query_max_length = queryMax;
     const record = {
       stage: "contrastive-symmetric",
       base: resolve(o.model),
@@ -62,6 +78,8 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
       query_max_length: queryMax,
       doc_max_length: m.maxLength,
       pooling,
+      matryoshka_dims: widths,
+      dropout: m.dropout,
       ...optim.record,
     };
     const result = await train<PairExample>({
@@ -73,13 +91,16 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
           const imp = importGraph(g, m.graph(), { trainable: () => true });
           // Every batch holds exactly B queries (the trainer never sends a short batch), then B*G documents;
           // the static row count lets the two slices be differentiated.
-          const all = reshape(cutNormalize(imp.outputs["embedding"], dim), [B * (groupSize + 1), dim]);
+          const hidden = imp.outputs["embedding"].shape[1] as number;
+          const all = reshape(imp.outputs["embedding"], [B * (groupSize + 1), hidden]);
           const queries = slice(all, [0], [0], [B]);
           const docs = slice(all, [0], [B], [B * (groupSize + 1)]);
+          const mask = g.input("mask", "float32", [B, B * groupSize]);
           return {
             graph: g,
-            loss: contrastiveLoss(queries, docs, { temperature, groupSize }),
+            loss: matryoshkaContrastiveLoss(queries, docs, widths, { temperature, groupSize, mask }),
             params: imp.params,
+            seeds: [imp.inputs[DROPOUT_SEED]],
           };
         },
       },
@@ -89,6 +110,7 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
         writeEncoderFiles(join(dir, "model"), m, params, values, { card, record }),
       ...trainerSettings(optim),
       batchSize: B,
+      order: typedBatchOrder(set.examples, B, optim.seed),
     });
     const model = join(out, "model");
     exportEncoder(model, m, result.params, result.values, {

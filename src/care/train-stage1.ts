@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { loadEmbedder } from "../embed/load.js";
 import { normalize } from "../util/vector.js";
 import { Graph } from "../graph/ir.js";
-import type { Pooling } from "../models/family.js";
+import { DROPOUT_SEED, type Pooling } from "../models/family.js";
 import type { Tensor } from "../runtime/session.js";
 import { trainingFeeds } from "../train/feeds.js";
 import { importGraph } from "../train/params.js";
@@ -24,6 +24,11 @@ import { resolveOptim, type OptimOptions, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
 
 export interface Stage1Options extends OptimOptions {
+  /**
+   * false: the trained card presents queries bare (no instruction template), the policy under which
+   * stage I trains — its texts carry no instruction. Default: the base card's template is kept.
+   */
+  instructions?: boolean;
   /** Query encoder checkpoint folder (learns). */
   query: string;
   /** Document encoder: a checkpoint folder or a dense spec (hf:, gguf:, openai:); frozen. */
@@ -85,7 +90,12 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
       target: normalize(embedded.vectors[i].slice(0, dim)),
     }));
     // The card's max_length is what training used: longer inputs would reach untrained positions.
-    const card = { ...q.card, pooling: q.pooling, max_length: q.maxLength };
+    const card = {
+      ...q.card,
+      pooling: q.pooling,
+      max_length: q.maxLength,
+      ...(o.instructions === false ? { query_template: null } : {}),
+    };
     const record = {
       stage: "care-stage1",
       base: resolve(o.query),
@@ -94,6 +104,9 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
       texts: texts.length,
       temperature,
       mse_weight: mseWeight,
+      mse: "squared distance summed over dimensions, mean over the batch",
+      query_template: card.query_template,
+      dropout: q.dropout,
       max_length: q.maxLength,
       pooling: q.pooling,
       ...optim.record,
@@ -110,7 +123,7 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
             temperature,
             mseWeight,
           });
-          return { graph: g, loss, params: imp.params };
+          return { graph: g, loss, params: imp.params, seeds: [imp.inputs[DROPOUT_SEED]] };
         },
       },
       collate: (batch) => {

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
-import type { Pooling } from "../models/family.js";
+import { DROPOUT_SEED, type Pooling } from "../models/family.js";
 import { importGraph, type LoraOptions } from "../train/params.js";
 import { train } from "../train/trainer.js";
 import { CareError } from "../core/errors.js";
@@ -20,7 +20,7 @@ import { trainingTemplate, type InstructionOptions } from "./instructions.js";
 import { contrastiveLoss, cutNormalize } from "./objective.js";
 import { resolveOptim, type OptimOptions, trainerSettings } from "./optim.js";
 import { outcome, type TrainOutcome } from "./outcome.js";
-import { buildPairSet, collateTwo, type PairExample } from "./pairs.js";
+import { buildPairSet, collateTwo, typedBatchOrder, type PairExample } from "./pairs.js";
 
 export interface ContrastiveOptions extends OptimOptions, InstructionOptions {
   /** Stage-II JSONL (query, pos, neg, prompt, type). */
@@ -35,8 +35,12 @@ export interface ContrastiveOptions extends OptimOptions, InstructionOptions {
 export interface Stage2Options extends ContrastiveOptions {
   query: string;
   doc: string;
-  /** "lora" (default): adapters on the document encoder; "full": every document weight learns. */
-  docTraining?: "lora" | "full";
+  /**
+   * "lora" (default): adapters on the document encoder; "full": every document weight learns; "frozen":
+   * only the query encoder learns (the built index stays valid; the trained pair's document side is
+   * the given folder itself).
+   */
+  docTraining?: "lora" | "full" | "frozen";
   lora?: Partial<Omit<LoraOptions, "seed">>;
   queryPooling?: Pooling;
   docPooling?: Pooling;
@@ -57,10 +61,11 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
   const rows = await readStage2Rows(o.data);
   const { temperature, groupSize } = contrastiveSettings(o);
   const optim = resolveOptim(o, rows.length, CARE_DEFAULTS.stage2);
-  const full = (o.docTraining ?? "lora") === "full";
-  const lora: LoraOptions | undefined = full
-    ? undefined
-    : { ...CARE_DEFAULTS.lora, ...o.lora, seed: optim.seed };
+  const docTraining = o.docTraining ?? "lora";
+  const full = docTraining === "full";
+  const frozen = docTraining === "frozen";
+  const lora: LoraOptions | undefined =
+    docTraining === "lora" ? { ...CARE_DEFAULTS.lora, ...o.lora, seed: optim.seed } : undefined;
   const q = TrainableEncoder.open(o.query, {
     pooling: o.queryPooling ?? CARE_DEFAULTS.queryPooling,
     maxLength: o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength,
@@ -95,7 +100,7 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
       rows: rows.length,
       temperature,
       group_size: groupSize,
-      doc_training: full ? "full" : "lora",
+      doc_training: docTraining,
       lora: lora ?? null,
       query_template: template,
       query_max_length: q.maxLength,
@@ -116,20 +121,23 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
             trainable: full ? () => true : undefined,
             lora,
           });
-          if (!di.params.length)
+          if (!frozen && !di.params.length)
             throw new CareError(
               `no LoRA target (${lora?.targets.join(", ")}) in the document encoder; pass other targets or full training`,
               o.doc,
             );
+          const mask = g.input("mask", "float32", ["q.batch", "d.batch"]);
           const loss = contrastiveLoss(
             cutNormalize(qi.outputs["embedding"], dim),
             cutNormalize(di.outputs["embedding"], dim),
-            {
-              temperature,
-              groupSize,
-            },
+            { temperature, groupSize, mask },
           );
-          return { graph: g, loss, params: [...qi.params, ...di.params], loraSeed: di.loraSeed };
+          return {
+            graph: g,
+            loss,
+            params: [...qi.params, ...di.params],
+            seeds: [di.loraSeed, qi.inputs[DROPOUT_SEED], di.inputs[DROPOUT_SEED]],
+          };
         },
       },
       collate: (batch) =>
@@ -143,22 +151,25 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
         ),
       save: (dir, params, values) => {
         writeEncoderFiles(join(dir, "query"), q, params, values, { prefix: "q.", card: qCard, record });
-        writeEncoderFiles(join(dir, "doc"), doc, params, values, { prefix: "d.", card: dCard, record });
+        if (!frozen)
+          writeEncoderFiles(join(dir, "doc"), doc, params, values, { prefix: "d.", card: dCard, record });
       },
       ...trainerSettings(optim),
+      order: typedBatchOrder(set.examples, optim.batchSize, optim.seed),
     });
-    const models = { query: join(out, "query"), doc: join(out, "doc") };
+    const models = { query: join(out, "query"), doc: frozen ? resolve(o.doc) : join(out, "doc") };
     const final = { ...record, final_step: optim.steps };
     exportEncoder(models.query, q, result.params, result.values, {
       prefix: "q.",
       card: qCard,
       record: final,
     });
-    exportEncoder(models.doc, doc, result.params, result.values, {
-      prefix: "d.",
-      card: dCard,
-      record: final,
-    });
+    if (!frozen)
+      exportEncoder(models.doc, doc, result.params, result.values, {
+        prefix: "d.",
+        card: dCard,
+        record: final,
+      });
     return outcome(out, models, result, set.examples.length, started);
   } finally {
     q.close();

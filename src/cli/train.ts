@@ -142,7 +142,8 @@ export function register(program: Command): void {
           .choices(POOLINGS)
           .default(CARE_DEFAULTS.queryPooling),
       )
-      .option("--doc-batch-size <n>", "texts per document-encoder call while filling the cache", positiveInt),
+      .option("--doc-batch-size <n>", "texts per document-encoder call while filling the cache", positiveInt)
+      .option("--no-instructions", "the trained card presents queries bare (no instruction template)"),
     CARE_DEFAULTS.stage1.batchSize,
   ).action(async (f: Flags) => {
     report(
@@ -159,6 +160,7 @@ export function register(program: Command): void {
         maxLength: f.maxLength as number,
         pooling: f.pooling as Pooling,
         docBatchSize: f.docBatchSize as number | undefined,
+        instructions: f.instructions as boolean,
       }),
     );
   });
@@ -179,6 +181,7 @@ export function register(program: Command): void {
         ),
     )
       .option("--doc-full", "train every document weight instead of LoRA adapters (small models)")
+      .option("--doc-frozen", "train the query encoder only; the document encoder (and its index) stays")
       .option("--lora-rank <n>", "LoRA rank", positiveInt, CARE_DEFAULTS.lora.rank)
       .option("--lora-alpha <n>", "LoRA alpha", positiveNumber, CARE_DEFAULTS.lora.alpha)
       .option("--lora-dropout <p>", "LoRA dropout", nonNegativeNumber, CARE_DEFAULTS.lora.dropout)
@@ -206,7 +209,7 @@ export function register(program: Command): void {
       data: f.data as string,
       out: f.out as string,
       ...contrastive(f),
-      docTraining: f.docFull ? "full" : "lora",
+      docTraining: f.docFrozen ? "frozen" : f.docFull ? "full" : "lora",
       lora: {
         rank: f.loraRank as number,
         alpha: f.loraAlpha as number,
@@ -219,9 +222,14 @@ export function register(program: Command): void {
       queryPooling: f.queryPooling as Pooling,
       docPooling: f.docPooling as Pooling,
     });
-    report(o, [
-      `the document encoder changed: rebuild every index built with ${f.doc as string} (care index --doc ${o.models.doc} --out <new folder>)`,
-    ]);
+    report(
+      o,
+      f.docFrozen
+        ? []
+        : [
+            `the document encoder changed: rebuild every index built with ${f.doc as string} (care index --doc ${o.models.doc} --out <new folder>)`,
+          ],
+    );
   });
 
   optimFlags(
@@ -235,7 +243,13 @@ export function register(program: Command): void {
           "--out <dir>",
           "run folder: model/ (the trained encoder), checkpoints, loss log and plot",
         ),
-    ).addOption(new Option("--pooling <p>", "pooling (default: the model card's)").choices(POOLINGS)),
+    )
+      .addOption(new Option("--pooling <p>", "pooling (default: the model card's)").choices(POOLINGS))
+      .option(
+        "--matryoshka-dims <list>",
+        "comma-separated widths the loss also trains (Matryoshka), e.g. 64,128",
+        (v: string) => v.split(",").map((x) => positiveInt(x.trim())),
+      ),
     CARE_DEFAULTS.stage2.batchSize,
   ).action(async (f: Flags) => {
     report(
@@ -246,6 +260,7 @@ export function register(program: Command): void {
         out: f.out as string,
         ...contrastive(f),
         pooling: f.pooling as Pooling | undefined,
+        matryoshkaDims: f.matryoshkaDims as number[] | undefined,
       }),
     );
   });

@@ -116,6 +116,7 @@ export class HfEmbedder implements Embedder {
     return this.encodeTexts(
       texts.map((t) => formatQuery(this.card, t, task?.queryInstruction)),
       prompt,
+      this.queryMaxLength,
     );
   }
 
@@ -137,11 +138,12 @@ export class HfEmbedder implements Embedder {
   /**
    * Embeds texts as they are (no instruction added). `prompt` is the prefix they already carry: with
    * the card's include_prompt false its tokens are left out of pooling.
+   * Each is cut to `maxLength` tokens (default the card's).
    */
-  async encodeTexts(texts: string[], prompt = ""): Promise<Float32Array[]> {
+  async encodeTexts(texts: string[], prompt = "", maxLength = this.maxLength): Promise<Float32Array[]> {
     const appendEos = appendsEndToken(this.family, this.card.pooling);
     const lower = (t: string) => (this.card.lowercase ? t.toLowerCase() : t);
-    const rows = texts.map((t) => this.tokenizer.encode(lower(t), this.maxLength, appendEos));
+    const rows = texts.map((t) => this.tokenizer.encode(lower(t), maxLength, appendEos));
     const promptTokens = this.card.include_prompt ? 0 : this.tokenizer.promptLength(lower(prompt));
     const out: Float32Array[] = new Array(texts.length);
     const plan = planBatches(
@@ -176,11 +178,20 @@ export class HfEmbedder implements Embedder {
     return { query: this.identity, document: this.identity };
   }
 
+  /** Queries may be cut shorter than documents (a card's query_max_length). */
+  private get queryMaxLength(): number {
+    return Math.min(this.maxLength, this.card.query_max_length ?? Infinity);
+  }
+
   encoding(task?: TaskHint): { query: EncodingSettings; document: EncodingSettings } {
-    const side = { max_length: this.maxLength, pooling: this.card.pooling, dim: this.dim };
+    const side = { pooling: this.card.pooling, dim: this.dim };
     return {
-      query: { prompt: formatQuery(this.card, "{text}", task?.queryInstruction), ...side },
-      document: { prompt: `${this.card.document_prompt ?? ""}{text}`, ...side },
+      query: {
+        prompt: formatQuery(this.card, "{text}", task?.queryInstruction),
+        max_length: this.queryMaxLength,
+        ...side,
+      },
+      document: { prompt: `${this.card.document_prompt ?? ""}{text}`, max_length: this.maxLength, ...side },
     };
   }
 

@@ -11,6 +11,7 @@ import type { ConfigReader } from "./config.js";
 import { attention, paddingBias, positionRange, positionsFromMask, splitHeads } from "./layers.js";
 import { denseAddNorm, denseBiasGelu, firstTokenAttention, selfAttention } from "./fused.js";
 import type { BodyOptions, FamilyBody } from "./body.js";
+import { dropout } from "../graph/dropout.js";
 
 /** RoBERTa-style checkpoints (roberta, xlm-roberta): positions start past padding_idx. */
 function robertaPositions(cfg: ConfigReader): boolean {
@@ -58,7 +59,13 @@ export const bertFamily: FamilyBody = {
       ck.tensor("embeddings.token_type_embeddings.weight", [types, H]),
       g.scalar("int64", 0),
     );
-    let h = norm(ck, add(add(words, pos), type0), "embeddings.LayerNorm", H, eps);
+    // Training graphs drop as BERT's config says; every site gets its own salt so masks differ.
+    const seed = options.dropoutSeed;
+    const hiddenP = seed ? cfg.number("hidden_dropout_prob", 0.1) : 0;
+    const probsP = seed ? cfg.number("attention_probs_dropout_prob", 0.1) : 0;
+    let salt = 0;
+    const drop = (x: Value, p: number): Value => (seed && p > 0 ? dropout(x, p, seed, ++salt) : x);
+    let h = drop(norm(ck, add(add(words, pos), type0), "embeddings.LayerNorm", H, eps), hiddenP);
 
     if (options.fused) {
       const mask32 = cast(mask, "int32");
@@ -85,11 +92,16 @@ export const bertFamily: FamilyBody = {
       const q = splitHeads(ck.linear(h, `${p}attention.self.query`, H, H, true), heads, headDim);
       const k = splitHeads(ck.linear(h, `${p}attention.self.key`, H, H, true), heads, headDim);
       const v = splitHeads(ck.linear(h, `${p}attention.self.value`, H, H, true), heads, headDim);
-      const ctx = attention(q, k, v, bias, { heads, kvHeads: heads, headDim });
-      const a = ck.linear(ctx, `${p}attention.output.dense`, H, H, true);
+      const ctx = attention(q, k, v, bias, {
+        heads,
+        kvHeads: heads,
+        headDim,
+        probsDropout: probsP > 0 ? (x) => drop(x, probsP) : undefined,
+      });
+      const a = drop(ck.linear(ctx, `${p}attention.output.dense`, H, H, true), hiddenP);
       h = norm(ck, add(a, h), `${p}attention.output.LayerNorm`, H, eps);
       const mid = gelu(ck.linear(h, `${p}intermediate.dense`, inter, H, true));
-      const o = ck.linear(mid, `${p}output.dense`, H, inter, true);
+      const o = drop(ck.linear(mid, `${p}output.dense`, H, inter, true), hiddenP);
       h = norm(ck, add(o, h), `${p}output.LayerNorm`, H, eps);
     }
     return h;

@@ -20,4 +20,10 @@ export interface BodyOptions {
    * last layer may return [batch, 1, hidden].
    */
   firstTokenOnly: boolean;
+  /**
+   * Training only: the int64 scalar that keys dropout masks. With it, a family applies the dropout its
+   * config names (BERT: hidden_dropout_prob after the embeddings and each sublayer, and
+   * attention_probs_dropout_prob on the attention weights); without it, none.
+   */
+  dropoutSeed?: Value;
 }

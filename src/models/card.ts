@@ -22,6 +22,8 @@ export interface ModelCard {
   pooling: Pooling;
   /** Longest input in tokens, special tokens included. */
   max_length: number;
+  /** Longest query in tokens, where queries were trained shorter than documents (default max_length). */
+  query_max_length?: number;
   /** Query text with `{instruction}` and `{text}` placeholders; null: queries go in as they are. */
   query_template: string | null;
   /** Instruction used when the task gives none. */
@@ -100,6 +102,9 @@ function cardSchema(hidden: number) {
       include_prompt: Type.Optional(Type.Boolean()),
       document_prompt: Type.Optional(nullableText),
       max_length: Type.Optional(Type.Integer({ minimum: 1, errorMessage: "must be a positive integer" })),
+      query_max_length: Type.Optional(
+        Type.Integer({ minimum: 1, errorMessage: "must be a positive integer" }),
+      ),
       query_template: Type.Optional(nullableText),
       default_instruction: Type.Optional(nullableText),
       padding_side: Type.Optional(

@@ -59,7 +59,15 @@ export interface EncoderOptions {
   outputs?: "all" | "embedding";
   /** Where the config came from, for error messages (default "config.json"). */
   configFile?: string;
+  /**
+   * Training graphs: apply the family's dropout, masks keyed by an int64 scalar input `dropout_seed`
+   * (default false; inference never drops).
+   */
+  dropout?: boolean;
 }
+
+/** The graph input that keys a training graph's dropout masks. */
+export const DROPOUT_SEED = "dropout_seed";
 
 export function familyOf(config: Config, configFile = "config.json"): Family {
   const type = config["model_type"];
@@ -106,7 +114,10 @@ export function buildEncoder(config: Config, weights: TensorSource, options: Enc
   const fused = options.fused ?? false;
   const hiddenOut = (options.outputs ?? "all") === "all";
   const firstTokenOnly = fused && !hiddenOut && options.pooling === "cls" && !options.excludePrompt;
-  const hidden = body.build(cfg, ck, ids, mask, { fused, firstTokenOnly });
+  if (options.dropout && fused)
+    throw new CareError("dropout belongs to training graphs, which are not fused");
+  const dropoutSeed = options.dropout ? graph.input(DROPOUT_SEED, "int64", []) : undefined;
+  const hidden = body.build(cfg, ck, ids, mask, { fused, firstTokenOnly, dropoutSeed });
   if (hiddenOut) graph.output("last_hidden_state", hidden);
   let poolMask = mask;
   if (options.excludePrompt) {

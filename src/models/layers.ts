@@ -115,6 +115,8 @@ export interface AttentionShape {
   heads: number;
   kvHeads: number;
   headDim: number;
+  /** Training: dropout on the attention weights (equal-heads layout only). */
+  probsDropout?: (probs: Value) => Value;
 }
 
 /**
@@ -130,7 +132,8 @@ export function attention(q: Value, k: Value, v: Value, bias: Value, shape: Atte
     const qh = transpose(q, [0, 2, 1, 3]);
     const kh = transpose(k, [0, 2, 3, 1]);
     const vh = transpose(v, [0, 2, 1, 3]);
-    const probs = softmax(add(mul(matmul(qh, kh), scale), bias), -1);
+    const soft = softmax(add(mul(matmul(qh, kh), scale), bias), -1);
+    const probs = shape.probsDropout ? shape.probsDropout(soft) : soft;
     return reshape(transpose(matmul(probs, vh), [0, 2, 1, 3]), [0, 0, heads * headDim]);
   }
   const groups = heads / kvHeads;

@@ -41,6 +41,11 @@ export interface InfoNceOptions {
   groupSize?: number;
   /** Whether the other queries' documents also count as negatives (default true). */
   inBatch?: boolean;
+  /**
+   * [B, B * G] additive logit bias, 0 where a document counts and a large negative number where it must
+   * not (a labelled positive of the query sitting in another query's group is no negative of it).
+   */
+  mask?: Value;
 }
 
 /**
@@ -57,11 +62,11 @@ export function infoNce(queries: Value, docs: Value, o: InfoNceOptions): Value {
   const rowsG = unsqueeze(mul(rows, i64(G)), [1]); // [B, 1]: each query's positive column
   const colsR = unsqueeze(cols, [0]); // [1, B*G]
   const target = cast(equal(rowsG, colsR), queries.dtype);
-  let logits = scores;
+  let logits = o.mask ? add(scores, o.mask) : scores;
   if (o.inBatch === false) {
     // Columns of other queries' groups get a large negative score, leaving only the query's own group.
     const own = equal(rowsG, mul(div(colsR, i64(G)), i64(G)));
-    logits = where(own, scores, g.scalar(queries.dtype, -1e4));
+    logits = where(own, logits, g.scalar(queries.dtype, -1e4));
   }
   const picked = reduceSum(mul(target, logSoftmax(logits, -1)), [1], false);
   return neg(reduceMean(picked, [0], false));
@@ -71,6 +76,15 @@ export function infoNce(queries: Value, docs: Value, o: InfoNceOptions): Value {
 export function mse(a: Value, b: Value): Value {
   const d = sub(a, b);
   return reduceMean(mul(d, d), [...a.shape.keys()], false);
+}
+
+/**
+ * Squared distance of [B, D] rows, summed over dimensions and averaged over rows (CARE's released
+ * stage-I MSE term: D times `mse`, so its pull does not fade as the width grows).
+ */
+export function squaredDistance(a: Value, b: Value): Value {
+  const d = sub(a, b);
+  return reduceMean(reduceSum(mul(d, d), [-1], false), [0], false);
 }
 
 /** Mean of 1 - cos(a_i, b_i) over rows. */

@@ -7,7 +7,7 @@
 import type { Graph, Initializer, TypedData, Value, WeightOrigin } from "../graph/ir.js";
 import { add, matmul, mul } from "../graph/ops.js";
 import { rng } from "../util/rng.js";
-import { dropout } from "./dropout.js";
+import { dropout } from "../graph/dropout.js";
 
 export type FloatData = Float32Array | Float64Array;
 

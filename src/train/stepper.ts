@@ -14,7 +14,8 @@ import { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train-
 
 /** A forward graph ending in a scalar loss; built afresh for every training-graph variant. */
 export interface TrainSpec {
-  build(): { graph: Graph; loss: Value; params: Param[]; loraSeed?: Value };
+  /** `seeds`: int64 scalar inputs keying dropout masks (LoRA's, the encoders'), fed a seed each step. */
+  build(): { graph: Graph; loss: Value; params: Param[]; seeds?: (Value | undefined)[] };
 }
 
 export type OptimizerMode = "graph" | "typescript";
@@ -36,7 +37,7 @@ export interface StepResult {
 
 interface Variant {
   session: Session;
-  loraSeed?: string;
+  seeds: string[];
 }
 
 async function variant(
@@ -50,7 +51,9 @@ async function variant(
   // No spin-waiting: the step's many short kernels leave the second thread idle often, and spinning
   // it took CPU from the working thread (2x256 BERT step: 939-1111 -> 630-678 ms wall under load).
   const session = await openGraph(graph, { threads, spinWait: false });
-  return { session, params, loraSeed: built.loraSeed?.name };
+  const inputs = new Set(graph.inputs.map((v) => v.name));
+  const seeds = (built.seeds ?? []).flatMap((v) => (v && inputs.has(v.name) ? [v.name] : []));
+  return { session, params, seeds };
 }
 
 export class Stepper {
@@ -126,11 +129,10 @@ export class Stepper {
   }
 
   private withSeed(v: Variant, feeds: Record<string, Tensor>, seed: number): Record<string, Tensor> {
-    if (!v.loraSeed) return feeds;
-    return {
-      ...feeds,
-      [v.loraSeed]: { dtype: "int64", shape: [], data: BigInt64Array.of(BigInt(seed >>> 1)) },
-    };
+    const out = { ...feeds };
+    for (const name of v.seeds)
+      out[name] = { dtype: "int64", shape: [], data: BigInt64Array.of(BigInt(seed >>> 1)) };
+    return out;
   }
 
   /** One optimizer step over `micro.length` micro-batches (data feeds), at learning rate `lr`. */

@@ -39,6 +39,8 @@ export interface TrainerOptions<E> {
   save: (dir: string, params: readonly Param[], values: readonly FloatData[]) => void;
   /** Examples per micro-batch. */
   batchSize: number;
+  /** The order examples are visited in (default: a seeded shuffle of all of them each epoch). */
+  order?: EpochOrder;
   microBatches?: number;
   /** Optimizer steps in the whole run. */
   steps: number;
@@ -84,6 +86,15 @@ export interface TrainResult {
   checkpoint: string;
 }
 
+/**
+ * An epoch's visiting order as a pure function of the epoch (so a resumed run sees the same batches):
+ * `length` indices each epoch, which may repeat or leave out examples (batches of one kind, say).
+ */
+export interface EpochOrder {
+  length: number;
+  epoch(epoch: number): number[];
+}
+
 /** Example indices of optimizer step `step` (micro-batches concatenated), epoch after epoch. */
 export function stepIndices(
   n: number,
@@ -91,17 +102,20 @@ export function stepIndices(
   step: number,
   seed: number,
   cache = new Map<number, number[]>(),
+  order: EpochOrder = { length: n, epoch: (e) => permutation(n, mixSeed(seed, e)) },
 ): { indices: number[]; epoch: number } {
   const indices: number[] = [];
   let epoch = 0;
+  const L = order.length;
   for (let pos = step * perStep; pos < (step + 1) * perStep; pos++) {
-    epoch = Math.floor(pos / n);
+    epoch = Math.floor(pos / L);
     let perm = cache.get(epoch);
     if (!perm) {
-      perm = permutation(n, mixSeed(seed, epoch));
+      perm = order.epoch(epoch);
+      if (perm.length !== L) throw new Error(`epoch ${epoch} order has ${perm.length} indices, not ${L}`);
       cache.set(epoch, perm);
     }
-    indices.push(perm[pos % n]);
+    indices.push(perm[pos % L]);
   }
   return { indices, epoch };
 }
@@ -197,7 +211,7 @@ export async function train<E>(o: TrainerOptions<E>): Promise<TrainResult> {
     let checkpoint = latest ? join(o.outDir, latest.dir) : "";
     while (state.step < o.steps) {
       const started = performance.now();
-      const { indices, epoch } = stepIndices(o.examples.length, perStep, state.step, seed, perms);
+      const { indices, epoch } = stepIndices(o.examples.length, perStep, state.step, seed, perms, o.order);
       const micro = Array.from({ length: k }, (_, j) =>
         o.collate(indices.slice(j * o.batchSize, (j + 1) * o.batchSize).map((i) => o.examples[i])),
       );

@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readStage1Texts, readStage2Rows } from "../../src/care/data.js";
 import { DocEmbeddingCache, embedDocuments } from "../../src/care/doc-cache.js";
-import { batchGroups, buildPairSet, chooseGroup, type PairExample } from "../../src/care/pairs.js";
+import {
+  batchGroups,
+  buildPairSet,
+  chooseGroup,
+  MASKED_LOGIT,
+  pairMask,
+  typedBatchOrder,
+  type PairExample,
+} from "../../src/care/pairs.js";
 import { normalize } from "../../src/util/vector.js";
 import { type Doc } from "../../src/core/doc.js";
 import { type Embedder } from "../../src/core/embedder.js";
@@ -56,7 +64,15 @@ describe("training inputs", () => {
 });
 
 describe("groups", () => {
-  const ex = (pos: number[], neg: number[]): PairExample => ({ index: 0, query: [1], pos, neg });
+  const ex = (pos: number[], neg: number[]): PairExample => ({
+    index: 0,
+    query: [1],
+    pos,
+    neg,
+    type: "normal",
+    queryKey: 0,
+    labeled: pos,
+  });
 
   it("samples hard negatives without repeats when there are enough", () => {
     const g = chooseGroup(ex([0], [1, 2, 3, 4, 5, 6, 7, 8, 9]), 8, rng(1), 10);
@@ -89,6 +105,65 @@ describe("groups", () => {
     expect(batchGroups(batch, set, 3, 7)).toEqual(batchGroups(batch, set, 3, 7));
     const other = [set.examples[3], ...set.examples.slice(1, 3)];
     expect(batchGroups(other, set, 3, 7)[0][0]).toBe(set.examples[3].pos[0]);
+  });
+});
+
+describe("batches", () => {
+  const row = (query: string, pos: string, type: string) => ({
+    query,
+    pos: [pos],
+    neg: [],
+    prompt: "",
+    type,
+  });
+  // Two types of unequal size; the query "a" appears in three rows with different positives.
+  const rows = [
+    row("a", "pa1", "qq"),
+    row("a", "pa2", "qq"),
+    row("a", "pa3", "qq"),
+    ...Array.from({ length: 7 }, (_, i) => row(`q${i}`, `p${i}`, "qq")),
+    ...Array.from({ length: 5 }, (_, i) => row(`r${i}`, `s${i}`, "qa")),
+  ];
+  const set = buildPairSet(
+    rows,
+    () => [1],
+    () => [2],
+  );
+
+  it("hold rows of one type and no query twice, the same every call for an epoch", () => {
+    const order = typedBatchOrder(set.examples, 4, 3);
+    // 10 "qq" rows make 3 batches of 4, 5 "qa" rows 2 batches of 4.
+    expect(order.length).toBe(20);
+    for (const epoch of [0, 1]) {
+      const o = order.epoch(epoch);
+      expect(o).toHaveLength(20);
+      expect(order.epoch(epoch)).toEqual(o);
+      for (let b = 0; b < 5; b++) {
+        const batch = o.slice(4 * b, 4 * b + 4).map((i) => set.examples[i]);
+        expect(new Set(batch.map((e) => e.type)).size).toBe(1);
+        expect(new Set(batch.map((e) => e.queryKey)).size).toBe(4);
+      }
+      // Every query is visited each epoch (a repeated query's rows may wait for a later epoch).
+      expect(new Set(o.map((i) => set.examples[i].queryKey)).size).toBe(13);
+    }
+    expect(order.epoch(0)).not.toEqual(order.epoch(1));
+  });
+
+  it("mask a query's other labelled positives wherever they sit, never its own positive", () => {
+    const a1 = set.examples[0];
+    expect(a1.labeled.sort()).toEqual(
+      [...set.examples[0].pos, ...set.examples[1].pos, ...set.examples[2].pos].sort(),
+    );
+    const q0 = set.examples[3];
+    // Groups of 2: [a1's positive, q0's positive] and [q0's positive, a2's positive]. For a1, a2's
+    // positive (column 3) is masked; for q0 its positive sitting in a1's group (column 1) is.
+    const groups = [
+      [a1.pos[0], q0.pos[0]],
+      [q0.pos[0], set.examples[1].pos[0]],
+    ];
+    const mask = pairMask([a1, q0], groups);
+    const M = MASKED_LOGIT;
+    expect(Array.from(mask)).toEqual([0, 0, 0, M, 0, M, 0, 0]);
   });
 });
 

@@ -12,7 +12,7 @@ import { toOnnxBytes } from "../../src/graph/onnx.js";
 import { buildEncoder } from "../../src/models/family.js";
 import { randomWeights } from "../../src/models/make-tiny.js";
 import { Session, type Tensor } from "../../src/runtime/session.js";
-import { dropout } from "../../src/train/dropout.js";
+import { dropout } from "../../src/graph/dropout.js";
 import { exportCheckpoint } from "../../src/train/export.js";
 import { importGraph } from "../../src/train/params.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";

@@ -11,8 +11,10 @@ import {
   l2Normalize,
   matryoshka,
   mse,
+  squaredDistance,
   type InfoNceOptions,
 } from "../../src/train/losses.js";
+import { matryoshkaContrastiveLoss } from "../../src/care/objective.js";
 import { checkGradients, randomData } from "../graph/grad-check.js";
 
 const B = 3;
@@ -80,6 +82,58 @@ describe("losses", () => {
         (q, d) => infoNceRef(q, d, o),
       );
     }
+  });
+
+  it("InfoNCE with a mask leaves the masked candidates out of the softmax", async () => {
+    // Query 0 loses candidate 2, query 2 loses candidate 0 (groups of 1: own positive is column i).
+    const bias = new Float64Array(B * B);
+    bias[0 * B + 2] = -1e4;
+    bias[2 * B + 0] = -1e4;
+    const masked = new Set([2, 6]);
+    const ref = (q: number[][], d: number[][]): number => {
+      let total = 0;
+      q.forEach((qi, i) => {
+        const cand = d
+          .map((dj, j) => ({ j, s: dot(qi, dj) / 0.2 }))
+          .filter(({ j }) => !masked.has(i * B + j));
+        const lse = Math.log(cand.reduce((s, c) => s + Math.exp(c.s), 0));
+        total += lse - dot(qi, d[i]) / 0.2;
+      });
+      return total / B;
+    };
+    await checkLoss(
+      1,
+      (q, d) => {
+        const g = q.graph;
+        const mask = g.constant("float64", [B, B], bias);
+        return infoNce(q, d, { temperature: 0.2, mask });
+      },
+      ref,
+    );
+  });
+
+  it("squared distance: summed over dimensions, averaged over rows", async () => {
+    await checkLoss(
+      1,
+      squaredDistance,
+      (q, d) => q.flat().reduce((s, x, i) => s + (x - d.flat()[i]) ** 2, 0) / B,
+    );
+  });
+
+  it("CARE's Matryoshka contrastive loss averages grouped InfoNCE over normalised prefixes", async () => {
+    const widths = [2, 4];
+    const cut = (rows: number[][], w: number): number[][] =>
+      rows.map((r) => {
+        const p = r.slice(0, w);
+        const n = Math.sqrt(dot(p, p));
+        return p.map((x) => x / n);
+      });
+    const o = { temperature: 0.3, groupSize: 2 };
+    await checkLoss(
+      2,
+      (q, d) => matryoshkaContrastiveLoss(q, d, widths, o),
+      (q, d) => widths.reduce((s, w) => s + infoNceRef(cut(q, w), cut(d, w), o), 0) / widths.length,
+    );
   });
 
   it("MSE and cosine loss", async () => {

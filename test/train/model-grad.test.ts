@@ -2,9 +2,11 @@
  * Whole tiny BERT and Qwen encoders (float64, padded batches, repeated tokens) differentiated with
  * respect to every weight, and LoRA adapters on a Qwen3 encoder, against central finite differences.
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Graph } from "../../src/graph/ir.js";
-import type { Tensor } from "../../src/runtime/session.js";
+import { toOnnxBytes } from "../../src/graph/onnx.js";
+import { DROPOUT_SEED } from "../../src/models/family.js";
+import { Session, type Tensor } from "../../src/runtime/session.js";
 import { importGraph } from "../../src/train/params.js";
 import { checkGradients, weightedSum } from "../graph/grad-check.js";
 import { tinyEncoder, tokenFeeds, VOCAB } from "./tiny.js";
@@ -92,6 +94,40 @@ describe("whole-encoder gradients", () => {
       );
     });
   }
+  it("bert training graph with dropout 0.1: masks keyed by the seed input, gradients exact for a fixed mask", async () => {
+    const { graph: enc, config } = tinyEncoder("bert", "float64", { dropout: true });
+    expect(config.hidden_dropout_prob).toBe(0.1);
+    const g = new Graph("dropout");
+    const imp = importGraph(g, enc, { trainable: () => true });
+    const seed = (v: number): Tensor => ({ dtype: "int64", shape: [], data: BigInt64Array.of(BigInt(v)) });
+    const feeds: Record<string, Tensor> = { ...tokenFeeds(ROWS, 6), [DROPOUT_SEED]: seed(7) };
+    for (const p of imp.params) feeds[p.name] = { dtype: "float64", shape: p.shape, data: p.init() };
+    const out = new Graph("forward");
+    const fwd = importGraph(out, tinyEncoder("bert", "float64", { dropout: true }).graph, {});
+    out.output("e", fwd.outputs["embedding"]);
+    const plain = new Graph("plain");
+    plain.output("e", importGraph(plain, tinyEncoder("bert", "float64").graph, {}).outputs["embedding"]);
+    const run = async (graph: Graph, f: Record<string, Tensor>): Promise<number[]> => {
+      const s = await Session.create(toOnnxBytes(graph), { threads: 1 });
+      const r = Array.from((await s.run(f))["e"].data as Float64Array);
+      await s.dispose();
+      return r;
+    };
+    const tokens = tokenFeeds(ROWS, 6);
+    const a = await run(out, { ...tokens, [DROPOUT_SEED]: seed(7) });
+    expect(await run(out, { ...tokens, [DROPOUT_SEED]: seed(7) })).toEqual(a);
+    expect(await run(out, { ...tokens, [DROPOUT_SEED]: seed(8) })).not.toEqual(a);
+    // Inference graphs (no dropout option) take no seed and drop nothing.
+    expect(await run(plain, tokens)).not.toEqual(a);
+    const loss = weightedSum(imp.outputs["embedding"], 99, [ROWS.length, 8]);
+    await checkGradients(
+      g,
+      loss,
+      imp.params.map((p) => p.value),
+      feeds,
+      { coords: 2, directions: 1, tol: 1e-5 },
+    );
+  });
 
   it("qwen3 with LoRA on q/v/down projections (B moved off zero so A's gradient is live)", async () => {
     const { graph: enc } = tinyEncoder("qwen3", "float64");

@@ -9,7 +9,7 @@ export const VOCAB = 30;
 export function tinyEncoder(
   family: TinyFamily,
   dtype: "float32" | "float64",
-  o: { hidden?: number; layers?: number; heads?: number; seed?: number } = {},
+  o: { hidden?: number; layers?: number; heads?: number; seed?: number; dropout?: boolean } = {},
 ): { config: Record<string, unknown>; graph: Graph } {
   const dims = tinyDims(family, {
     hidden: o.hidden ?? 8,
@@ -20,7 +20,10 @@ export function tinyEncoder(
   });
   const config = tinyConfig(family, dims, VOCAB);
   const pooling = family.startsWith("qwen") ? "last" : "cls";
-  return { config, graph: buildEncoder(config, randomWeights(config, o.seed ?? 3), { pooling, dtype }) };
+  return {
+    config,
+    graph: buildEncoder(config, randomWeights(config, o.seed ?? 3), { pooling, dtype, dropout: o.dropout }),
+  };
 }
 
 /** input_ids / attention_mask for rows of ids, right-padded with 0 and mask 0. */

@@ -3,8 +3,8 @@
  * same seed for the same step draws the same mask, which ONNX Runtime's stateful random ops cannot
  * promise. The mask comes from three rounds of a 31-bit linear congruential hash in int64 ops.
  */
-import { int, type Value } from "../graph/ir.js";
-import { add, cast, div, greater, mul, range, shapeOf } from "../graph/ops.js";
+import { int, type Value } from "./ir.js";
+import { add, cast, div, greater, mul, range, shapeOf } from "./ops.js";
 
 const MODULUS = 2 ** 31;
 
