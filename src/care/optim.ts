@@ -21,6 +21,8 @@ export interface OptimOptions {
   saveEvery?: number;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
+  /** Apply the encoders' configured dropout in training (default true: BERT's 0.1, as released). */
+  dropout?: boolean;
 }
 
 export interface ResolvedOptim {

@@ -44,6 +44,7 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
   const m = TrainableEncoder.open(o.model, {
     pooling: o.pooling,
     maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
+    dropout: o.dropout,
   });
   try {
     const pooling = m.pooling;

@@ -69,6 +69,7 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
   const q = TrainableEncoder.open(o.query, {
     pooling: o.pooling ?? CARE_DEFAULTS.queryPooling,
     maxLength: o.maxLength ?? CARE_DEFAULTS.queryMaxLength,
+    dropout: o.dropout,
   });
   try {
     const dim = q.dim;

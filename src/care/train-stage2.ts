@@ -69,12 +69,14 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
   const q = TrainableEncoder.open(o.query, {
     pooling: o.queryPooling ?? CARE_DEFAULTS.queryPooling,
     maxLength: o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength,
+    dropout: o.dropout,
   });
   let d: TrainableEncoder | undefined;
   try {
     d = TrainableEncoder.open(o.doc, {
       pooling: o.docPooling ?? CARE_DEFAULTS.docPooling,
       maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
+      dropout: o.dropout,
     });
     const doc = d;
     const dim = q.dim;

@@ -43,7 +43,8 @@ function optimFlags(cmd: Command, batch: number): Command {
       positiveInt,
       CARE_DEFAULTS.saveEvery,
     )
-    .option("--threads <n>", "ONNX Runtime threads", positiveInt);
+    .option("--threads <n>", "ONNX Runtime threads", positiveInt)
+    .option("--no-dropout", "train without the encoders' configured dropout (BERT: 0.1)");
 }
 
 function contrastiveFlags(cmd: Command): Command {
@@ -104,6 +105,7 @@ function optim(f: Flags): OptimOptions {
     seed: f.seed,
     saveEvery: f.saveEvery,
     threads: f.threads,
+    dropout: f.dropout as boolean,
   };
 }
 
