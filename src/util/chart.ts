@@ -284,3 +284,52 @@ export function scatterSvg(
   f.parts.push("</svg>", "");
   return f.parts.join("\n");
 }
+
+export interface IntervalBar {
+  label: string;
+  value: number;
+  /** Lower and upper end of the interval drawn as a whisker (none when null). */
+  ci: [number, number] | null;
+}
+
+/** Horizontal bars, one labelled row each, with an interval whisker over each bar. */
+export function intervalBarsSvg(title: string, bars: readonly IntervalBar[], xLabel: string): string {
+  const width = 640;
+  const rowH = 26;
+  const left = 190;
+  const right = 40;
+  const top = 36;
+  const bottom = 40;
+  const height = top + bottom + rowH * bars.length;
+  const max = niceMax(Math.max(0, ...bars.map((b) => Math.max(b.value, b.ci?.[1] ?? b.value))));
+  const x = (v: number) => left + (Math.max(0, Math.min(max, v)) / max) * (width - left - right);
+  const parts = svgOpen(width, height, title);
+  parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#444"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    parts.push(
+      `<text x="${x(v).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="11">${Number(v.toFixed(2))}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${(left + width - right) / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeHtml(xLabel)}</text>`,
+  );
+  bars.forEach((b, i) => {
+    const y = top + i * rowH + 4;
+    const mid = y + (rowH - 10) / 2;
+    parts.push(
+      `<text x="${left - 8}" y="${y + 13}" text-anchor="end" font-size="12">${escapeHtml(b.label)}</text>`,
+      `<rect x="${left}" y="${y}" width="${(x(b.value) - left).toFixed(1)}" height="${rowH - 10}" fill="${seriesColor(0)}"/>`,
+    );
+    if (b.ci) {
+      const [lo, hi] = b.ci.map(x);
+      parts.push(
+        `<line x1="${lo.toFixed(1)}" y1="${mid}" x2="${hi.toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="2"/>`,
+        `<line x1="${lo.toFixed(1)}" y1="${mid - 5}" x2="${lo.toFixed(1)}" y2="${mid + 5}" stroke="#222" stroke-width="2"/>`,
+        `<line x1="${hi.toFixed(1)}" y1="${mid - 5}" x2="${hi.toFixed(1)}" y2="${mid + 5}" stroke="#222" stroke-width="2"/>`,
+      );
+    }
+  });
+  parts.push("</svg>", "");
+  return parts.join("\n");
+}

@@ -1,87 +1,113 @@
 /**
- * The experiment pipeline end to end on the real data, at the quick setting cut further (one task, 200
- * training rows): every step runs, the table has the five models, and each figure in it is the
- * main score of the result file the summary names.
+ * The experiment end to end on the real data at the quick setting cut further (two tasks, two seeds, 4
+ * updates): the summary has the issue's shape and sane values (means inside their intervals, seed means
+ * averaging to the mean, the per-type means made of the right tasks, latency measured), the files are
+ * written, and a second run resumes everything it can from the first.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { QUICK } from "../../src/care/experiment/config.js";
-import { experimentMarkdown, resultTable } from "../../src/care/experiment/report.js";
-import { runExperiment, trained } from "../../src/care/experiment/run.js";
-import { TRAINING_CARD } from "../../src/train/st-folder.js";
-import type { ResultFile } from "../../src/bench/result.js";
+import { QUICK, type ExperimentConfig } from "../../src/care/experiment/config.js";
+import { summaryJson } from "../../src/care/experiment/report.js";
+import { MODEL_NAMES, runExperiment, trained } from "../../src/care/experiment/run.js";
+import { writeExperiment } from "../../src/care/experiment/write.js";
+import { TRAINING_CARD } from "../../src/care/encoder.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-experiment-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe("experiment:care", () => {
-  it("produces the five-row table from result files", async () => {
-    const config = {
-      ...QUICK,
-      name: "care-small-test",
-      tasks: ["CMedQA-Reranking"],
-      maxRows: 200,
-      latencyQueries: 5,
-    };
-    const s = await runExperiment({
-      config,
-      data: "../shared/data",
-      work: join(root, "work"),
-      results: join(root, "results"),
-      log: () => {},
-    });
+const config: ExperimentConfig = {
+  ...QUICK,
+  name: "care-small-test",
+  tasks: ["CMedQA-Reranking", "CMedQQ-STS"],
+  maxRows: 150,
+  updates: 4,
+  seeds: [1, 2],
+  latencyQueries: 3,
+  replicates: 100,
+};
 
-    expect(s.rows.map((r) => r.key)).toEqual([
-      "symmetric-large",
-      "symmetric-small",
-      "care-stage1",
-      "care-stage2",
-      "care-stage1+2",
-    ]);
-    const table = resultTable(s).split("\n");
-    expect(table).toHaveLength(2 + 5);
-    expect(table[0]).toBe("| model | CMedQA-Reranking | mean | p50 ms |");
-    for (const r of s.rows) {
-      const file = r.resultFiles["CMedQA-Reranking"];
-      const result = JSON.parse(readFileSync(file, "utf8")) as ResultFile;
-      expect(result.care.model.spec).toBe(r.spec);
-      const main = Object.values(result.scores)[0][0].main_score as number;
-      expect(r.scores["CMedQA-Reranking"]).toBe(main);
-      expect(table.some((l) => l.startsWith(`| ${r.label} | ${(100 * main).toFixed(2)} |`))).toBe(true);
-      expect(r.latency.p50_ms).toBeGreaterThan(0);
-      expect(r.latency.queries).toBe(5);
+describe("experiment:care", () => {
+  it("writes the issue's summary with sane values, and resumes", async () => {
+    const work = join(root, "work");
+    const r = await runExperiment({ config, data: "../shared/data", work, log: () => {} });
+    const s = summaryJson(r);
+
+    expect(Object.keys(s).sort()).toEqual(["excluded_tasks", "instruction_policy", "models", "updates"]);
+    expect(Object.keys(s.models)).toEqual([...MODEL_NAMES]);
+    expect(s.updates).toBe(4);
+    expect(s.instruction_policy).toMatch(/^none: .* cut to 24 tokens$/);
+    expect(s.excluded_tasks.every((t) => config.tasks!.includes(t))).toBe(true);
+    const headline = config.tasks!.filter((t) => !s.excluded_tasks.includes(t));
+    for (const name of MODEL_NAMES) {
+      const m = s.models[name];
+      expect(Object.keys(m).sort()).toEqual(["by_type", "ci95", "mean", "query_ms_p50", "seeds"]);
+      expect(m.seeds).toHaveLength(name === "bm25" ? 1 : 2);
+      expect(m.query_ms_p50).toBeGreaterThan(0);
+      const f = r.aggregated.models.find((x) => x.name === name)!;
+      if (!headline.length) {
+        expect(m.mean).toBeNull();
+        continue;
+      }
+      expect(m.mean).toBeGreaterThanOrEqual(-100);
+      expect(m.mean).toBeLessThanOrEqual(100);
+      // The headline mean is the mean of the headline tasks' scores and of the seeds' means.
+      const tasks = f.tasks.filter((t) => headline.includes(t.task));
+      expect(m.mean!).toBeCloseTo(tasks.reduce((a, t) => a + t.score!, 0) / tasks.length, 1);
+      expect(m.mean!).toBeCloseTo(m.seeds.reduce((a: number, x) => a + x!, 0) / m.seeds.length, 1);
+      expect(m.ci95![0]).toBeLessThanOrEqual(m.mean! + 0.01);
+      expect(m.ci95![1]).toBeGreaterThanOrEqual(m.mean! - 0.01);
+      expect(m.by_type.retrieval).toBeNull();
+      for (const [type, task] of [
+        ["reranking", "CMedQA-Reranking"],
+        ["sts", "CMedQQ-STS"],
+      ] as const) {
+        const t = f.tasks.find((x) => x.task === task)!;
+        if (headline.includes(task)) expect(m.by_type[type]).toBeCloseTo(t.score!, 1);
+        else expect(m.by_type[type]).toBeNull();
+        // Per-task intervals hold the task's score; STS carries Spearman beside Pearson.
+        expect(t.ci95![0]).toBeLessThanOrEqual(t.score! + 1e-9);
+        expect(t.ci95![1]).toBeGreaterThanOrEqual(t.score! - 1e-9);
+      }
+      expect(f.tasks.find((x) => x.task === "CMedQQ-STS")!.spearman).not.toBeUndefined();
     }
-    // Training steps, evaluations and the latency pass, each recorded with its command.
-    expect(s.steps.filter((st) => st.command.startsWith("care train "))).toHaveLength(5);
-    expect(s.steps.filter((st) => st.command.startsWith("care bench "))).toHaveLength(5);
-    const md = experimentMarkdown(s, {
-      plotFile: "x.svg",
-      command: "npm run experiment:care -- --quick",
-      root,
-      quick: true,
-    });
-    expect(md).toContain("carry no information");
-    expect(md).toMatch(/CARE stage I\+II \(mean [\d.]+\) (lands between|scores above|scores below)/);
-    expect(JSON.parse(readFileSync(s.summaryFile, "utf8"))).toMatchObject({ name: "care-small-test" });
+    // The reference that decides exclusions was evaluated on every task.
+    expect(Object.keys(r.aggregated.random).sort()).toEqual([...config.tasks!].sort());
+    // Stage I+II models split the updates; every trained model got the same number.
+    const steps = (m: string) => r.training.filter((t) => t.model === m && t.seed === 1).map((t) => t.steps);
+    expect(steps("sym-large")).toEqual([4]);
+    expect(steps("care-stage1")).toEqual([4]);
+    expect(steps("stage1-half")[0] + steps("care-stage1+2")[0]).toBe(4);
+    expect(r.training.every((t) => !t.skipped)).toBe(true);
+    // Latency at 16 tokens and at the query length.
+    expect(Object.keys(r.latency["sym-large"].byLength).sort()).toEqual(["16", "24"]);
+
+    const docs = join(root, "docs");
+    const w = writeExperiment(r, docs, { command: "npm run experiment:care -- --quick", quick: true });
+    expect(JSON.parse(readFileSync(join(docs, config.name, "summary.json"), "utf8"))).toEqual(s);
+    expect(readdirSync(join(docs, config.name, "runs"))).toHaveLength(1 + 7 * 2);
+    expect(w.markdown).toContain("carry no information");
+    expect(w.markdown).toMatch(/\| hybrid ≥ bm25 \+ 2 points \| (yes|\*\*no\*\*|n\/a) \|/);
+    expect(readFileSync(join(docs, `${config.name}-means.svg`), "utf8")).toContain("<svg");
+
+    // A second run finds every model trained and every evaluation kept: the same figures.
+    const again = await runExperiment({ config, data: "../shared/data", work, log: () => {} });
+    expect(again.training.every((t) => t.skipped)).toBe(true);
+    expect(again.aggregated).toEqual(r.aggregated);
   });
 });
 
 describe("trained (what a rerun reuses)", () => {
-  it("reuses a finished run only with the same steps, learning rate, batch and group size", () => {
+  it("reuses a finished run only with the same steps, learning rate and batch", () => {
     const dir = join(root, "trained-card");
     mkdirSync(dir, { recursive: true });
-    const settings = { steps: 800, lr: 5e-4, batchSize: 16, groupSize: 4 };
+    const settings = { steps: 800, lr: 5e-4, batchSize: 16 };
     expect(trained(dir, settings)).toBe(false);
-    writeFileSync(
-      join(dir, TRAINING_CARD),
-      JSON.stringify({ final_step: 800, lr: 5e-4, batch_size: 16, group_size: 4 }),
-    );
+    writeFileSync(join(dir, TRAINING_CARD), JSON.stringify({ final_step: 800, lr: 5e-4, batch_size: 16 }));
     expect(trained(dir, settings)).toBe(true);
     expect(trained(dir, { ...settings, lr: 1e-4 })).toBe(false);
     expect(trained(dir, { ...settings, steps: 1000 })).toBe(false);
     expect(trained(dir, { ...settings, batchSize: 32 })).toBe(false);
-    expect(trained(dir, { ...settings, groupSize: 8 })).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 
 /**
- * The two settings of the small-scale CARE reproduction. The full one is sized to finish in under
- * three hours on a 2-core machine; the quick one only proves the pipeline end to end (tiny models, a
- * few steps, a subset of tasks) in CI time — its numbers mean nothing.
+ * The two settings of the small-scale CARE experiment. The full one is sized to finish in under three
+ * hours on a 2-core machine (see FULL); the quick one only proves the pipeline end to end (tiny models,
+ * a few steps, one task of each type) in test time — its numbers mean nothing.
  */
 
 export interface ModelShape {
@@ -12,46 +12,55 @@ export interface ModelShape {
   heads: number;
 }
 
-export interface RunSettings {
-  steps: number;
-  lr: number;
-  batchSize: number;
-  /** Contrastive runs: documents per query. */
-  groupSize?: number;
-}
-
 export interface ExperimentConfig {
   name: string;
   /** The large document encoder (Qwen3 family) and the small query encoder (BERT family). */
   large: ModelShape;
   small: ModelShape;
+  /** Every compared model reads queries cut to this many tokens. */
   queryMaxLength: number;
   docMaxLength: number;
-  symmetricLarge: RunSettings;
-  symmetricSmall: RunSettings;
-  stage1: RunSettings;
-  stage2: RunSettings;
-  /** LoRA rank on the document side in stage II (alpha is twice the rank). */
-  loraRank: number;
+  /**
+   * Optimizer updates every trained model gets. Stage I+II models split them: half in stage I, half
+   * in stage II.
+   */
+  updates: number;
+  /** Rows a step (stage II and the symmetric runs) and texts a step (stage I). */
+  batchSize: number;
+  stage1BatchSize: number;
+  /** Documents per query in the contrastive runs: a positive and groupSize - 1 negatives. */
+  groupSize: number;
+  /**
+   * Learning rates. Stage II uses the recipe's 1e-4: it starts from trained encoders, as the paper's
+   * does. The runs that start from random weights (the symmetric baselines and stage I, which the paper
+   * starts from pretrained checkpoints) need a larger one to move in this many updates.
+   */
+  lr: { fromScratch: number; stage2: number };
+  lora: { rank: number; alpha: number };
+  /** Widths the document encoder (sym-large) is trained to be cut to; the query width must be one. */
+  matryoshkaDims: number[];
+  /** Training seeds: each trained model is trained once per seed, from random weights of that seed. */
+  seeds: number[];
   /** Only these suite tasks (all when absent). */
   tasks?: string[];
   /** Training rows (stage II) and texts (stage I) kept, from the top of each file (all when absent). */
   maxRows?: number;
-  /** Queries timed one at a time for the latency figure. */
+  /** Queries timed one at a time at each length for the latency figures. */
   latencyQueries: number;
+  /** Bootstrap replicates for the confidence intervals. */
+  replicates: number;
   threads: number;
 }
 
 /**
- * Learning rates are well above the recipe's 1e-4: these encoders start from random weights, where the
- * paper's start from pretrained ones, and a few thousand steps at 1e-4 would leave them near random.
- *
- * Sizing, measured on the idle 2-core machine (30 Nov 2026): with 128-token documents the symmetric
- * large run took 2.6 s a step (16 queries + 64 documents ≈ 9k tokens), which put the whole run past
- * three hours. Documents are therefore cut to 64 tokens (≈ 1.5 s a step) and the large model sees
- * about one epoch of the 18.6k training rows (1200 × 16); stage II, the other expensive run (the Qwen
- * forward and LoRA backward over 64 documents a step), gets 800 steps each way. The BERT-only runs are
- * cheap and keep their step counts. Expected: about 80 minutes of training and evaluation.
+ * Sizing (2 cores, measured on this machine for the previous version of the experiment, 30 Nov 2026):
+ * a symmetric-large step with 16 queries and 4 documents each of 64 tokens took 1.5 s; the recipe's
+ * groups of 8 double the documents, so about 2.7 s. A stage-II step (the same Qwen forward and a LoRA
+ * backward) costs about the same, a frozen-document step about 0.4 of it (no backward through the
+ * document side), a BERT step about 0.3 s. Per seed: U·(2.7 + 0.3 + 1.5·0.3 + 1.5·2.7 + 0.5·1.1)
+ * ≈ 8.0·U seconds, so 3 seeds at U = 360 take about 2 h 25 min of training; evaluation of the 8 models
+ * × 3 seeds on the suite and the latency passes take the rest of the three hours. The quick run's step
+ * times (see the report) are the check on these figures before a full run.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",
@@ -59,12 +68,16 @@ export const FULL: ExperimentConfig = {
   small: { layers: 2, hidden: 128, heads: 4 },
   queryMaxLength: 48,
   docMaxLength: 64,
-  symmetricLarge: { steps: 1200, lr: 5e-4, batchSize: 16, groupSize: 4 },
-  symmetricSmall: { steps: 3000, lr: 5e-4, batchSize: 16, groupSize: 4 },
-  stage1: { steps: 2000, lr: 5e-4, batchSize: 64 },
-  stage2: { steps: 800, lr: 5e-4, batchSize: 16, groupSize: 4 },
-  loraRank: 16,
+  updates: 360,
+  batchSize: 16,
+  stage1BatchSize: 32,
+  groupSize: 8,
+  lr: { fromScratch: 5e-4, stage2: 1e-4 },
+  lora: { rank: 32, alpha: 64 },
+  matryoshkaDims: [64, 128],
+  seeds: [1, 2, 3],
   latencyQueries: 200,
+  replicates: 1000,
   threads: 2,
 };
 
@@ -72,26 +85,33 @@ export const QUICK: ExperimentConfig = {
   name: "care-small-quick",
   large: { layers: 1, hidden: 48, heads: 4 },
   small: { layers: 1, hidden: 32, heads: 2 },
-  queryMaxLength: 32,
-  docMaxLength: 48,
-  symmetricLarge: { steps: 12, lr: 1e-3, batchSize: 8, groupSize: 2 },
-  symmetricSmall: { steps: 12, lr: 1e-3, batchSize: 8, groupSize: 2 },
-  stage1: { steps: 12, lr: 1e-3, batchSize: 16 },
-  stage2: { steps: 8, lr: 1e-3, batchSize: 8, groupSize: 2 },
-  loraRank: 4,
+  queryMaxLength: 24,
+  docMaxLength: 32,
+  updates: 8,
+  batchSize: 4,
+  stage1BatchSize: 8,
+  groupSize: 3,
+  lr: { fromScratch: 1e-3, stage2: 1e-4 },
+  lora: { rank: 4, alpha: 8 },
+  matryoshkaDims: [16, 32],
+  seeds: [1, 2],
   tasks: ["CMedQA-Reranking", "CMedQQ-STS", "MedicalDialogue-Retrieval"],
-  maxRows: 600,
-  latencyQueries: 20,
+  maxRows: 300,
+  latencyQueries: 10,
+  replicates: 200,
   threads: 2,
 };
 
-/** Where an experiment keeps its suite, training sets and models (git-ignored, kept between runs). */
+/** Where an experiment keeps its suite, training sets, models and rankings (git-ignored, kept between runs). */
 export function experimentWorkDir(name: string): string {
   return join(".cache", "care-experiment", name);
 }
 
-/** The CARE pair an experiment trained through stage I then II. */
-export function trainedCarePair(name: string): { queryDir: string; docDir: string } {
-  const run = join(experimentWorkDir(name), "runs", "stage1+2");
+/** The CARE pair an experiment trained through stage I then II (its first seed). */
+export function trainedCarePair(
+  name: string,
+  config: ExperimentConfig = FULL,
+): { queryDir: string; docDir: string } {
+  const run = join(experimentWorkDir(name), "runs", `care-stage1+2-seed${config.seeds[0]}`, "train");
   return { queryDir: join(run, "query"), docDir: join(run, "doc") };
 }

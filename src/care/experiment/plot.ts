@@ -15,6 +15,6 @@ export function qualityLatencySvg(points: readonly PlotPoint[], title: string): 
     title,
     points.map((p) => ({ label: p.label, x: p.latencyMs, y: p.score, circle: p.asymmetric })),
     "query latency, p50 ms (batch 1)",
-    "mean main score",
+    "headline mean (points)",
   );
 }

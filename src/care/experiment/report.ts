@@ -1,113 +1,208 @@
 /**
- * The experiment's write-up: the quality table (main score per task, mean, query latency), where the
- * asymmetric pair landed relative to the two symmetric models, the plot, the commands and the wall time,
- * each figure named with the result file it was read from.
+ * The experiment's outputs: summary.json in the shape issue #14 fixes, the per-run files, and the
+ * write-up (tables with intervals, the targets checked in words, the plots, how each figure was made).
  */
-import { relative } from "node:path";
 import { formatSeconds } from "../../util/progress.js";
-import type { ExperimentSummary, ModelRow } from "./run.js";
+import type { ModelFigures } from "./aggregate.js";
+import { HYBRID_DENSE, MODEL_NAMES, type ExperimentResult, type ModelName } from "./run.js";
 
-const score = (v: number | null | undefined): string =>
-  v === null || v === undefined ? "n/a" : (100 * v).toFixed(2);
+const r2 = (v: number | null): number | null => (v === null ? null : Math.round(v * 100) / 100);
+const cell = (v: number | null | undefined): string => (v === null || v === undefined ? "n/a" : v.toFixed(2));
+const ci = (c: [number, number] | null): string => (c ? `[${c[0].toFixed(2)}, ${c[1].toFixed(2)}]` : "n/a");
 
-export function resultTable(s: ExperimentSummary): string {
-  const header = ["model", ...s.tasks.map((t) => t.name), "mean", "p50 ms"];
-  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i ? "---:" : "---")).join("|")}|`];
-  for (const r of s.rows) {
-    const cells = [
-      r.label,
-      ...s.tasks.map((t) => score(r.scores[t.name])),
-      score(r.mean),
-      r.latency.p50_ms.toFixed(2),
-    ];
-    lines.push(`| ${cells.join(" | ")} |`);
-  }
-  return lines.join("\n");
+export interface ModelSummary {
+  mean: number | null;
+  ci95: [number, number] | null;
+  seeds: (number | null)[];
+  by_type: { retrieval: number | null; reranking: number | null; sts: number | null };
+  query_ms_p50: number | null;
 }
 
-/** Where the full recipe (stage I+II) landed against the symmetric models, in words. */
-export function placement(s: ExperimentSummary): string {
-  const by = (k: string): ModelRow => s.rows.find((r) => r.key === k)!;
-  const large = by("symmetric-large");
-  const small = by("symmetric-small");
-  const care = by("care-stage1+2");
-  const m = (r: ModelRow) => score(r.mean);
-  const speed = `its query latency is ${care.latency.p50_ms.toFixed(2)} ms against ${large.latency.p50_ms.toFixed(2)} ms for the large model and ${small.latency.p50_ms.toFixed(2)} ms for the small one`;
-  const lo = Math.min(large.mean, small.mean);
-  const hi = Math.max(large.mean, small.mean);
-  let where: string;
-  if (care.mean >= lo && care.mean <= hi) where = "lands between the two symmetric models";
-  else if (care.mean > hi) where = "scores above both symmetric models";
-  else where = "scores below both symmetric models";
-  return `CARE stage I+II (mean ${m(care)}) ${where} (symmetric large ${m(large)}, symmetric small ${m(small)}); ${speed}.`;
+export interface Summary {
+  models: Record<ModelName, ModelSummary>;
+  excluded_tasks: string[];
+  instruction_policy: string;
+  updates: number;
+}
+
+function figures(r: ExperimentResult, m: ModelName): ModelFigures {
+  const f = r.aggregated.models.find((x) => x.name === m);
+  if (!f) throw new Error(`no figures for ${m}`);
+  return f;
+}
+
+/** Points, two decimals; query_ms_p50 at the experiment's query length, batch 1. */
+export function summaryJson(r: ExperimentResult): Summary {
+  const L = String(r.config.queryMaxLength);
+  const models = Object.fromEntries(
+    MODEL_NAMES.map((m) => {
+      const f = figures(r, m);
+      const s: ModelSummary = {
+        mean: r2(f.mean),
+        ci95: f.ci95 ? [r2(f.ci95[0])!, r2(f.ci95[1])!] : null,
+        seeds: f.seedMeans.map(r2),
+        by_type: {
+          retrieval: r2(f.byType.retrieval),
+          reranking: r2(f.byType.reranking),
+          sts: r2(f.byType.sts),
+        },
+        query_ms_p50: r.latency[m]?.byLength[L]?.p50_ms ?? null,
+      };
+      return [m, s];
+    }),
+  ) as Record<ModelName, ModelSummary>;
+  return {
+    models,
+    excluded_tasks: r.aggregated.excluded.map((e) => e.task),
+    instruction_policy: r.instructionPolicy,
+    updates: r.config.updates,
+  };
+}
+
+export interface TargetCheck {
+  target: string;
+  met: boolean | null;
+  detail: string;
+}
+
+/** Issue #14's targets, each checked on the headline means (null: a figure is missing). */
+export function targetChecks(s: Summary): TargetCheck[] {
+  const m = (n: ModelName) => s.models[n].mean;
+  const lat = (n: ModelName) => s.models[n].query_ms_p50;
+  const ge = (a: ModelName, b: ModelName, margin = 0): TargetCheck => {
+    const x = m(a);
+    const y = m(b);
+    return {
+      target: `${a} ≥ ${b}${margin ? ` + ${margin} points` : ""}`,
+      met: x === null || y === null ? null : x >= y + margin,
+      detail: `${cell(x)} vs ${cell(y)}`,
+    };
+  };
+  const care = m("care-stage1+2");
+  const large = m("sym-large");
+  const lc = lat("care-stage1+2");
+  const ll = lat("sym-large");
+  return [
+    ge("care-stage1+2", "care-stage1"),
+    ge("care-stage1+2", "care-stage2"),
+    ge("care-stage1+2", "sym-small"),
+    {
+      target: "care-stage1+2 within 2 points of sym-large",
+      met: care === null || large === null ? null : care >= large - 2,
+      detail: `${cell(care)} vs ${cell(large)}`,
+    },
+    {
+      target: "care-stage1+2 query latency ≤ 1/5 of sym-large's",
+      met: lc === null || ll === null ? null : lc <= ll / 5,
+      detail: `${cell(lc)} ms vs ${cell(ll)} ms`,
+    },
+    ge("hybrid", "bm25", 2),
+  ];
 }
 
 export interface ReportOptions {
-  /** The plot's file name, beside the report. */
-  plotFile: string;
   /** The command that produced the run. */
   command: string;
-  /** Paths in the report are written relative to this folder (the repository root). */
-  root: string;
-  /** A committed copy of the summary (results/ stays out of the repository). */
-  summaryCopy?: string;
-  /** Paragraphs about what was tried when the pair did not land where the paper's does. */
-  notes?: string[];
   quick: boolean;
+  /** File names of the plots, beside the report. */
+  plots: { bars: string; latency: string };
+  /** The folder of summary.json and the per-run files, relative to the report. */
+  dataDir: string;
 }
 
-export function experimentMarkdown(s: ExperimentSummary, o: ReportOptions): string {
-  const rel = (p: string) => (p.startsWith(o.root) ? relative(o.root, p) : p);
-  const c = s.config;
-  const lines = [
-    `# CARE at small scale: ${s.name}`,
+export function experimentMarkdown(r: ExperimentResult, o: ReportOptions): string {
+  const s = summaryJson(r);
+  const c = r.config;
+  const a = r.aggregated;
+  const L = String(c.queryMaxLength);
+  const taskNames = a.models[0].tasks.map((t) => t.task);
+  const headline = new Set(a.headlineTasks);
+  const modelTable = [
+    "| model | headline mean | 95% CI | per seed | retrieval | reranking | STS | query p50 ms (16 tok) | query p50 ms (" +
+      L +
+      " tok) |",
+    "|---|---:|---|---|---:|---:|---:|---:|---:|",
+    ...MODEL_NAMES.map((m) => {
+      const f = figures(r, m);
+      const lat = r.latency[m]?.byLength ?? {};
+      return `| ${m} | ${cell(f.mean)} | ${ci(f.ci95)} | ${f.seedMeans.map(cell).join(", ")} | ${cell(f.byType.retrieval)} | ${cell(f.byType.reranking)} | ${cell(f.byType.sts)} | ${cell(lat["16"]?.p50_ms)} | ${cell(lat[L]?.p50_ms)} |`;
+    }),
+  ];
+  const taskTable = [
+    `| model | ${taskNames.map((t) => (headline.has(t) ? t : `${t}†`)).join(" | ")} |`,
+    `|---|${taskNames.map(() => "---").join("|")}|`,
+    ...MODEL_NAMES.map((m) => {
+      const f = figures(r, m);
+      return `| ${m} | ${f.tasks
+        .map(
+          (t) => `${cell(t.score)} ${ci(t.ci95)}${t.type === "sts" ? ` (Spearman ${cell(t.spearman)})` : ""}`,
+        )
+        .join(" | ")} |`;
+    }),
+    `| random encoder (reference) | ${taskNames.map((t) => cell(a.random[t])).join(" | ")} |`,
+  ];
+  const metrics = a.models[0].tasks.map((t) => `${t.task}: ${t.metric}`).join("; ");
+  const checks = targetChecks(s);
+  const trainLines = r.training.map(
+    (t) =>
+      `| ${t.model} | ${t.seed} | ${t.steps} | ${t.msPerStep === null ? "n/a" : (t.msPerStep / 1000).toFixed(2)} | ${t.skipped ? "earlier run" : formatSeconds(t.seconds)} |`,
+  );
+  return [
+    `# CARE at small scale: ${c.name}`,
     "",
     o.quick
-      ? "**Quick setting: a pipeline check with tiny models and a few steps on a subset of the tasks. The numbers below carry no information about the method.**"
-      : "The paper's claim at small scale: a small query encoder aligned to a larger document encoder (CARE stages I and II) approaches the larger model's retrieval quality at the small model's query latency.",
+      ? "**Quick setting: a pipeline check with tiny models, a few updates and one task of each type. The numbers below carry no information about the method.**"
+      : "The paper's claim at small scale: a small query encoder paired with a large document encoder (CARE stages I and II) keeps most of the large model's quality at the small model's query latency.",
     "",
     "## Setup",
     "",
-    `- Document encoder: Qwen3 family, ${c.large.layers} layers × ${c.large.hidden}, random initialisation, trained contrastively on the training pairs (symmetric: one model for both sides).`,
-    `- Query encoder: BERT family, ${c.small.layers} layers × ${c.small.hidden}, random initialisation, trained four ways: symmetric on its own, CARE stage I only, stage II only, stage I then II.`,
-    `- Training data: \`care data build-train\` (CMedQQ, KUAKE-QQR and Tianchi pairs outside the held-out split, medical dialogues outside the evaluation part; no text shared with the suite)${c.maxRows ? `, first ${c.maxRows} rows of each file` : ""}.`,
-    `- Evaluation: CMedTEB-lite (\`care data build-suite\`), ${s.tasks.length} tasks, main score of each (×100).`,
-    `- Query latency: the online query encoder alone, one query per call (batch 1), one ONNX Runtime thread, ${s.rows[0]?.latency.queries ?? 0} queries of the first ranking task with its instruction, after 5 warm-up calls, the five encoders taking turns query by query; p50 in milliseconds. Machine: ${s.machine.cpus} × ${s.machine.model}, Node ${s.machine.node}, shared with other jobs.`,
-    `- Settings (steps, learning rate, batch, group size): symmetric large ${fmt(c.symmetricLarge)}; symmetric small ${fmt(c.symmetricSmall)}; stage I ${fmt(c.stage1)}; stage II ${fmt(c.stage2)}, LoRA rank ${c.loraRank} on the document side; query length ${c.queryMaxLength}, document length ${c.docMaxLength} tokens.`,
+    `- Document encoder / sym-large: Qwen3-shaped, ${c.large.layers} layers × ${c.large.hidden}, from random weights, trained contrastively for both sides with a Matryoshka loss over widths ${[...c.matryoshkaDims, c.large.hidden].join(", ")} (so the ${c.small.hidden}-wide prefix the CARE pairs read carries meaning).`,
+    `- Query encoder / sym-small: BERT-shaped, ${c.small.layers} layers × ${c.small.hidden}, from random weights (dropout 0.1 in training).`,
+    `- Models: bm25; sym-small; sym-large; care-stage1 (stage I against sym-large); care-stage2 (stage II from the untrained query encoder, LoRA r ${c.lora.rank} / alpha ${c.lora.alpha} on sym-large); care-stage1+2 (stage I then II); care-stage1+2-frozen-doc (stage II with the document side frozen); hybrid (BM25 and ${HYBRID_DENSE} fused by reciprocal rank fusion, k = 60; chosen before any result was seen; STS reads its dense side).`,
+    `- Every trained model: ${c.updates} optimizer updates (stage I+II models: ${Math.floor(c.updates / 2)} in stage I, then ${Math.floor(c.updates / 2)} in stage II), seeds ${c.seeds.join(", ")}; batch ${c.batchSize} rows with groups of ${c.groupSize} (stage I: ${c.stage1BatchSize} texts); lr ${c.lr.fromScratch} from random weights, ${c.lr.stage2} in stage II (the recipe's); temperature 0.02 in stage II and the symmetric runs, 0.1 in stage I with the squared distance summed over dimensions; batches of one task type, no query twice in a batch, labelled positives masked out of in-batch negatives.`,
+    `- Instruction policy: ${r.instructionPolicy}.`,
+    `- Which encoder each task type reads: ${r.encoders}`,
+    `- Settings: the recipe's values where it has them; the two learning rates for training from random weights and the sizes were set from step-time measurements, not from any suite score (no setting was tuned on the evaluation tasks; no dev-split search was run either).`,
+    `- Training data: \`care data build-train\` (no text shared with the suite)${c.maxRows ? `, first ${c.maxRows} rows of each file` : ""}. Evaluation: CMedTEB-lite (\`care data build-suite\`), ${taskNames.length} tasks; metrics: ${metrics} (STS reported as cosine Pearson, the paper's figure, with Spearman beside it).`,
+    `- Intervals: 95% percentile bootstrap over queries (STS: pairs), ${c.replicates} replicates, the seeds' scores averaged within each draw; the headline interval resamples every headline task at once.`,
+    `- Latency: the query encoder alone, one query per call (batch 1), one thread, ${c.latencyQueries} texts of 16 and of ${L} characters (one token a character in these vocabularies, cut at ${L} tokens), encoders taking turns; BM25: one search over ${r.latency.bm25.source.replace(/^BM25 search over /, "")}; hybrid: ${r.latency.hybrid.source}. Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, shared with other jobs.`,
     "",
     "## Results",
     "",
-    resultTable(s),
+    "Headline: the mean over the tasks that can separate models (points ×100).",
     "",
-    placement(s),
+    ...modelTable,
     "",
-    ...(o.notes?.length ? [...o.notes, ""] : []),
-    `![quality against query latency](${o.plotFile})`,
+    "Per task, mean over seeds with its 95% interval († left out of the headline):",
+    "",
+    ...taskTable,
+    "",
+    ...(a.excluded.length
+      ? ["Left out of the headline mean:", "", ...a.excluded.map((e) => `- ${e.task}: ${e.reason}.`), ""]
+      : ["No task was left out of the headline mean.", ""]),
+    "## Targets",
+    "",
+    "| target | met | figures |",
+    "|---|---|---|",
+    ...checks.map(
+      (t) => `| ${t.target} | ${t.met === null ? "n/a" : t.met ? "yes" : "**no**"} | ${t.detail} |`,
+    ),
+    "",
+    `![headline means with intervals](${o.plots.bars})`,
+    "",
+    `![quality against query latency](${o.plots.latency})`,
     "",
     "## Where each figure comes from",
     "",
-    `Scores: the \`main_score\` of each result file below (written by \`runBench\`, as \`care bench\` writes them). Latency: \`${rel(s.latencyFile)}\`. Everything: \`${rel(s.summaryFile)}\`${o.summaryCopy ? ` (results/ is not committed; \`${rel(o.summaryCopy)}\` is a copy of it with every figure above)` : ""}.`,
+    `\`${o.dataDir}/summary.json\` (the shape issue #14 fixes), \`${o.dataDir}/details.json\` (every task figure, interval, latency and training run), and one file per (model, seed) under \`${o.dataDir}/runs/\` with its main score on each task. Per-query scores and rankings stay in the work folder (\`${".cache/care-experiment/" + c.name}\`).`,
     "",
-    ...s.rows.flatMap((r) => [
-      `- ${r.label} (\`${r.spec.replace(o.root + "/", "")}\`):`,
-      ...Object.entries(r.resultFiles).map(([t, f]) => `  - ${t}: \`${rel(f)}\``),
-    ]),
+    "## Training runs",
     "",
-    "## Commands",
+    "| run | seed | updates | s / step | time |",
+    "|---|---:|---:|---:|---:|",
+    ...trainLines,
     "",
-    `The whole run: \`${o.command}\` (wall time ${formatSeconds(s.wallSeconds)}, finished ${s.finished}). It ran these steps, in process:`,
+    `The whole run: \`${o.command}\`, wall time ${formatSeconds(r.wallSeconds)}, finished ${r.finished}.`,
     "",
-    "| step | command | time |",
-    "|---|---|---:|",
-    ...s.steps.map(
-      (st) =>
-        `| ${st.label} | \`${st.command.replace(/\|/g, "\\|")}\` | ${st.skipped ? "done earlier" : formatSeconds(st.seconds)} |`,
-    ),
-    "",
-  ];
-  return lines.join("\n");
-}
-
-function fmt(r: { steps: number; lr: number; batchSize: number; groupSize?: number }): string {
-  return `${r.steps} steps, lr ${r.lr}, batch ${r.batchSize}${r.groupSize ? `, group ${r.groupSize}` : ""}`;
+  ].join("\n");
 }

@@ -1,86 +1,111 @@
 /**
- * The small-scale reproduction of the CARE claim, end to end on the public data: build CMedTEB-lite and
- * the training sets, train a larger Qwen-family encoder and a small BERT encoder from random weights
- * (symmetric baselines), train the small one as a CARE query encoder three ways (stage I, stage II,
- * stage I then II) against the large one, and evaluate all five on every suite task with query latency.
- * Every step is a `care` command run in process, so the commands the report lists are the ones that ran.
- * A rerun skips trained models whose folder records the configured steps, learning rate and batch.
+ * The small-scale CARE experiment, end to end on the public data, through the library: build
+ * CMedTEB-lite and the training sets; for every seed, train a Qwen-shaped document encoder (sym-large,
+ * Matryoshka-trained) and a BERT-shaped encoder (sym-small) from random weights, and the BERT-shaped
+ * query encoder as CARE four ways against sym-large (stage I; stage II; stage I then II; stage I then
+ * II with the document side frozen), every model with the same number of optimizer updates; evaluate
+ * each with BM25, the hybrid (BM25 fused with CARE stage I+II) and a random reference on every task,
+ * keeping per-query scores; time query encoding at two lengths; and aggregate.
+ *
+ * Resumable: trained folders whose training record matches the settings are kept, a killed training
+ * run resumes from its last checkpoint, and each (model, seed) evaluation is kept once written.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { findTasks, loadTask, loadTaskMeta } from "../../tasks/load.js";
-import { loadBenchModel } from "../../bench/load-model.js";
-import { runBench } from "../../bench/run.js";
-import { taskHint } from "../../bench/evaluators/evaluation.js";
-import { main } from "../../cli/main.js";
-import { writeFileAtomic } from "../../util/atomic.js";
+import type { Hit } from "../../core/bench-model.js";
+import type { Doc } from "../../core/doc.js";
 import { CareError } from "../../core/errors.js";
+import type { Task } from "../../core/task.js";
+import { taskHint } from "../../bench/evaluators/index.js";
+import { reciprocalRankFusion } from "../../bench/fusion.js";
+import { loadBenchModel } from "../../bench/load-model.js";
+import { buildSuite } from "../../data/build-suite.js";
+import { Bm25Search } from "../../lexical/bm25-search.js";
+import { buildTrain } from "../../mine/build-train.js";
+import { charsFromFile, makeTiny } from "../../models/make-tiny.js";
+import { findTasks, loadTask, loadTaskMeta } from "../../tasks/load.js";
+import { writeFileAtomic } from "../../util/atomic.js";
 import { readLines } from "../../util/jsonl.js";
-import { TRAINING_CARD } from "../../train/st-folder.js";
-import type { ExperimentConfig, RunSettings } from "./config.js";
-import { queryLatencies, type Latency } from "./latency.js";
+import { formatSeconds } from "../../util/progress.js";
+import { TRAINING_CARD } from "../encoder.js";
+import { trainStage1 } from "../stage1.js";
+import { trainStage2 } from "../stage2.js";
+import { trainSymmetric } from "../symmetric.js";
+import { aggregate, type Aggregated, type ModelRuns } from "./aggregate.js";
+import type { ExperimentConfig } from "./config.js";
+import { evaluateForExperiment, rankingRecord, type Rankings, type TaskRecord } from "./evaluate.js";
+import { percentile, queryLatencies, type Latency } from "./latency.js";
+
+/** The compared models, in report order. */
+export const MODEL_NAMES = [
+  "bm25",
+  "sym-small",
+  "sym-large",
+  "care-stage1",
+  "care-stage2",
+  "care-stage1+2",
+  "care-stage1+2-frozen-doc",
+  "hybrid",
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** The CARE pair the hybrid fuses with BM25: the full recipe, named before any result is seen. */
+export const HYBRID_DENSE: ModelName = "care-stage1+2";
+
+export function instructionPolicy(c: ExperimentConfig): string {
+  return `none: queries are encoded bare (no task instruction) in every training run (stage I, stage II, symmetric) and every evaluation, and every model reads queries cut to ${c.queryMaxLength} tokens`;
+}
 
 export interface ExperimentOptions {
   config: ExperimentConfig;
   /** The data folder (../shared/data layout). */
   data: string;
-  /** Scratch folder for the suite, training sets, checkpoints and caches. */
+  /** Scratch folder for the suite, training sets, checkpoints, rankings and records (resume state). */
   work: string;
-  /** Results folder: bench results, latency and the summary go under <results>/<config name>. */
-  results: string;
   log?: (line: string) => void;
 }
 
-export interface StepRecord {
-  label: string;
-  command: string;
+export interface TrainingRun {
+  model: ModelName | "stage1-half";
+  seed: number;
+  /** Optimizer updates of this run alone, and its share of the model's updates. */
+  steps: number;
   seconds: number;
-  /** The output already existed from an earlier run with the same settings. */
+  /** Mean wall time of a step, from the run's loss log (the sizing check). */
+  msPerStep: number | null;
   skipped: boolean;
 }
 
-export interface ModelRow {
-  key: string;
-  label: string;
-  spec: string;
-  /** The folder that encodes queries online. */
-  queryDir: string;
-  asymmetric: boolean;
-  /** Main score per task, and the result file each came from. */
-  scores: Record<string, number | null>;
-  resultFiles: Record<string, string>;
-  mean: number;
-  latency: Latency;
+export interface ModelLatency {
+  /** Query encoder folder timed (first seed), or what the figure is made of. */
+  source: string;
+  /** p50 / p90 at each query length (tokens). */
+  byLength: Record<string, Latency>;
 }
 
-export interface ExperimentSummary {
-  name: string;
+export interface ExperimentResult {
   config: ExperimentConfig;
-  tasks: { name: string; type: string; metric: string }[];
-  rows: ModelRow[];
-  steps: StepRecord[];
+  aggregated: Aggregated;
+  /** Per (model, seed): the main score of each task (0..1), what the per-run files hold. */
+  runs: { model: ModelName; seed: number; scores: Record<string, number | null> }[];
+  latency: Record<ModelName, ModelLatency>;
+  training: TrainingRun[];
+  instructionPolicy: string;
+  /** Which encoder STS and clustering read, for the report. */
+  encoders: string;
   wallSeconds: number;
   machine: { cpus: number; model: string; node: string };
   finished: string;
-  summaryFile: string;
-  latencyFile: string;
 }
 
-function quote(arg: string): string {
-  return /^[\w./:,=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+interface RunSettings {
+  steps: number;
+  lr: number;
+  batchSize: number;
 }
 
-function trainFlags(s: RunSettings): string[] {
-  const f = ["--steps", String(s.steps), "--lr", String(s.lr), "--batch-size", String(s.batchSize)];
-  if (s.groupSize) f.push("--group-size", String(s.groupSize));
-  return f;
-}
-
-/**
- * Whether a trained folder exists from a finished run with these settings: a run whose steps,
- * learning rate, batch or group size have changed since is trained again, not reused.
- */
+/** Whether `dir` holds a finished run with these settings (a changed run is trained again). */
 export function trained(dir: string, s: RunSettings): boolean {
   const file = join(dir, TRAINING_CARD);
   if (!existsSync(file)) return false;
@@ -88,14 +113,8 @@ export function trained(dir: string, s: RunSettings): boolean {
     final_step?: number;
     lr?: number;
     batch_size?: number;
-    group_size?: number;
   };
-  return (
-    card.final_step === s.steps &&
-    card.lr === s.lr &&
-    card.batch_size === s.batchSize &&
-    (s.groupSize === undefined || card.group_size === s.groupSize)
-  );
+  return card.final_step === s.steps && card.lr === s.lr && card.batch_size === s.batchSize;
 }
 
 /** The first `n` lines of a file (the quick setting's training subset). */
@@ -108,278 +127,374 @@ async function head(from: string, to: string, n: number): Promise<void> {
   writeFileAtomic(to, lines.join("\n") + "\n");
 }
 
-export async function runExperiment(o: ExperimentOptions): Promise<ExperimentSummary> {
+function readJson<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : undefined;
+}
+
+/** Progress over the whole experiment: jobs done, share of the estimated work, elapsed time and ETA. */
+class ExperimentProgress {
+  private done = 0;
+  private doneNow = 0;
+  private readonly started = Date.now();
+  private jobs = 0;
+  constructor(
+    private readonly total: number,
+    private readonly totalJobs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  job(label: string, cost: number, skipped: boolean): void {
+    this.done += cost;
+    this.jobs++;
+    if (!skipped) this.doneNow += cost;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const left = this.total - this.done;
+    const eta = this.doneNow > 0 ? formatSeconds((elapsed / this.doneNow) * left) : "?";
+    const pct = ((100 * this.done) / this.total).toFixed(1);
+    this.log(
+      `[experiment] ${this.jobs}/${this.totalJobs} jobs, ${pct}% of the work, ${formatSeconds(elapsed)} elapsed, ETA ${eta}: ${label}${skipped ? " (done before)" : ""}`,
+    );
+  }
+}
+
+/** Relative cost of one step of each run (a BERT step = 1), for the ETA; see FULL's sizing note. */
+const STEP_COST = { large: 9, bert: 1, stage2: 9, frozen: 3.7 };
+const EVAL_COST = 150;
+
+export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const started = Date.now();
   const c = o.config;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const work = resolve(o.work);
-  const out = resolve(o.results, c.name);
-  mkdirSync(out, { recursive: true });
-  const steps: StepRecord[] = [];
-  let retrained = false;
+  mkdirSync(work, { recursive: true });
+  const U = c.updates;
+  const half = Math.max(1, Math.floor(U / 2));
+  const evalJobs = c.seeds.length * 6 + 2;
+  const perSeed =
+    U * (STEP_COST.large + STEP_COST.bert + STEP_COST.stage2) +
+    half * (STEP_COST.bert * 2 + STEP_COST.stage2 + STEP_COST.frozen);
+  const progress = new ExperimentProgress(
+    c.seeds.length * perSeed + evalJobs * EVAL_COST + 2 * EVAL_COST,
+    3 + c.seeds.length * 7 + evalJobs + 1,
+    log,
+  );
 
-  async function step(label: string, argv: string[], done = false): Promise<void> {
-    const command = `care ${argv.map(quote).join(" ")}`;
-    log(`[experiment] ${label}${done ? " (done before; skipped)" : ""}: ${command}`);
-    const t = Date.now();
-    if (!done) await main(["node", "care", ...argv]);
-    steps.push({ label, command, seconds: (Date.now() - t) / 1000, skipped: done });
-  }
-
+  // Data: the suite and the training sets (no text shared with the suite).
   const suite = join(work, "suite");
   const sets = join(work, "train");
-  await step("build the CMedTEB-lite suite", ["data", "build-suite", "--from", o.data, "--out", suite]);
-  await step("build the training sets (no overlap with the suite)", [
-    "data",
-    "build-train",
-    "--from",
-    o.data,
-    "--out",
-    sets,
-  ]);
+  const suiteDone = join(suite, ".built");
+  if (!existsSync(suiteDone)) {
+    await buildSuite({ from: o.data, out: suite });
+    writeFileSync(suiteDone, "");
+  }
+  progress.job("CMedTEB-lite suite", 0, false);
+  const setsDone = join(sets, ".built");
+  if (!existsSync(setsDone)) {
+    await buildTrain({ from: o.data, out: sets });
+    writeFileSync(setsDone, "");
+  }
+  progress.job("training sets", 0, false);
   let stage1Data = join(sets, "stage1.jsonl");
   let stage2Data = join(sets, "stage2.jsonl");
   if (c.maxRows) {
-    const t = Date.now();
     const s1 = join(sets, `stage1.head${c.maxRows}.jsonl`);
     const s2 = join(sets, `stage2.head${c.maxRows}.jsonl`);
     await head(stage1Data, s1, c.maxRows);
     await head(stage2Data, s2, c.maxRows);
-    const command = `head -n ${c.maxRows} ${stage1Data} > ${s1}; head -n ${c.maxRows} ${stage2Data} > ${s2}`;
-    steps.push({
-      label: "keep the first rows of each training set",
-      command,
-      seconds: (Date.now() - t) / 1000,
-      skipped: false,
-    });
     [stage1Data, stage2Data] = [s1, s2];
   }
+  progress.job("training subsets", 0, false);
 
-  const models = join(work, "models");
+  // Training: per seed, every model with U updates (stage I+II: U/2 + U/2).
   const runs = join(work, "runs");
-  const largeInit = join(models, "qwen3-init");
-  const smallInit = join(models, "bert-init");
-  const tiny = (family: string, dir: string, s: ExperimentConfig["large"], seed: number) =>
-    step(
-      `random ${family} encoder, ${s.layers} layers × ${s.hidden}`,
-      [
-        "models",
-        "make-tiny",
-        "--family",
-        family,
-        "--layers",
-        String(s.layers),
-        "--hidden",
-        String(s.hidden),
-        "--heads",
-        String(s.heads),
-        "--vocab-from",
-        join(sets, "stage2.jsonl"),
-        "--seed",
-        String(seed),
-        "--out",
-        dir,
-      ],
-      existsSync(join(dir, "config.json")),
-    );
-  await tiny("qwen3", largeInit, c.large, 1);
-  await tiny("bert", smallInit, c.small, 2);
-
-  const lengths = [
-    "--query-max-length",
-    String(c.queryMaxLength),
-    "--doc-max-length",
-    String(c.docMaxLength),
-  ];
-  const common = ["--threads", String(c.threads), "--save-every", "200"];
-  const train = async (label: string, argv: string[], final: string, s: RunSettings) => {
-    const done = trained(final, s);
-    retrained ||= !done;
-    await step(label, ["train", ...argv, ...trainFlags(s), ...common], done);
+  const training: TrainingRun[] = [];
+  const common = {
+    threads: c.threads,
+    saveEvery: Math.max(1, Math.min(100, Math.floor(U / 4))),
+    instructions: false,
+    queryMaxLength: c.queryMaxLength,
+    docMaxLength: c.docMaxLength,
   };
-  const symLarge = join(runs, "symmetric-large");
-  const symSmall = join(runs, "symmetric-small");
-  const s1 = join(runs, "stage1");
-  const s2 = join(runs, "stage2");
-  const s12 = join(runs, "stage1+2");
-  const large = join(symLarge, "model");
-  await train(
-    "symmetric large (document) encoder",
-    ["symmetric", "--model", largeInit, "--data", stage2Data, "--out", symLarge, ...lengths],
-    large,
-    c.symmetricLarge,
-  );
-  await train(
-    "symmetric small encoder",
-    ["symmetric", "--model", smallInit, "--data", stage2Data, "--out", symSmall, ...lengths],
-    join(symSmall, "model"),
-    c.symmetricSmall,
-  );
-  await train(
-    "CARE stage I: small query encoder aligned to the frozen large one",
-    [
-      "stage1",
-      "--query",
-      smallInit,
-      "--doc",
-      large,
-      "--data",
-      stage1Data,
-      "--out",
-      s1,
-      "--max-length",
-      String(c.queryMaxLength),
-    ],
-    join(s1, "query"),
-    c.stage1,
-  );
-  const lora = ["--lora-rank", String(c.loraRank), "--lora-alpha", String(2 * c.loraRank)];
-  await train(
-    "CARE stage II only (from random query weights)",
-    ["stage2", "--query", smallInit, "--doc", large, "--data", stage2Data, "--out", s2, ...lengths, ...lora],
-    join(s2, "query"),
-    c.stage2,
-  );
-  await train(
-    "CARE stage I then II",
-    [
-      "stage2",
-      "--query",
-      join(s1, "query"),
-      "--doc",
-      large,
-      "--data",
-      stage2Data,
-      "--out",
-      s12,
-      ...lengths,
-      ...lora,
-    ],
-    join(s12, "query"),
-    c.stage2,
-  );
+  const dirs = new Map<string, { query: string; doc: string }>();
+  const key = (m: string, seed: number) => `${m}-seed${seed}`;
+  async function trainRun(
+    model: TrainingRun["model"],
+    seed: number,
+    s: RunSettings,
+    final: string,
+    cost: number,
+    go: (out: string) => Promise<unknown>,
+  ): Promise<void> {
+    const out = join(runs, key(model, seed), "train");
+    const done = trained(join(out, final), s);
+    const t = Date.now();
+    if (!done) await go(out);
+    const logFile = join(out, "loss.jsonl");
+    const ms = existsSync(logFile)
+      ? readFileSync(logFile, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { ms: number }).ms)
+      : [];
+    training.push({
+      model,
+      seed,
+      steps: s.steps,
+      seconds: (Date.now() - t) / 1000,
+      msPerStep: ms.length ? ms.reduce((a, b) => a + b, 0) / ms.length : null,
+      skipped: done,
+    });
+    progress.job(`${model}, seed ${seed} (${s.steps} updates)`, cost * s.steps, done);
+  }
 
+  for (const seed of c.seeds) {
+    const init = join(work, "init", `seed${seed}`);
+    const largeInit = join(init, "qwen3");
+    const smallInit = join(init, "bert");
+    const chars = charsFromFile(join(sets, "stage2.jsonl"));
+    for (const [family, dir, shape] of [
+      ["qwen3", largeInit, c.large],
+      ["bert", smallInit, c.small],
+    ] as const)
+      if (!existsSync(join(dir, "config.json")))
+        makeTiny({ out: dir, family, ...shape, chars, seed: family === "bert" ? 2 * seed : 2 * seed + 1 });
+
+    const scratch = { lr: c.lr.fromScratch, batchSize: c.batchSize };
+    const contrastive = { ...common, groupSize: c.groupSize, seed, data: stage2Data };
+    const large = join(runs, key("sym-large", seed), "train", "model");
+    await trainRun("sym-large", seed, { ...scratch, steps: U }, "model", STEP_COST.large, (out) =>
+      trainSymmetric({
+        ...contrastive,
+        ...scratch,
+        steps: U,
+        model: largeInit,
+        out,
+        matryoshkaDims: c.matryoshkaDims,
+      }),
+    );
+    dirs.set(key("sym-large", seed), { query: large, doc: large });
+    const small = join(runs, key("sym-small", seed), "train", "model");
+    await trainRun("sym-small", seed, { ...scratch, steps: U }, "model", STEP_COST.bert, (out) =>
+      trainSymmetric({ ...contrastive, ...scratch, steps: U, model: smallInit, out }),
+    );
+    dirs.set(key("sym-small", seed), { query: small, doc: small });
+
+    const s1 = { lr: c.lr.fromScratch, batchSize: c.stage1BatchSize };
+    const stage1 = (steps: number) => (out: string) =>
+      trainStage1({
+        ...s1,
+        steps,
+        seed,
+        threads: c.threads,
+        saveEvery: common.saveEvery,
+        instructions: false,
+        query: smallInit,
+        doc: large,
+        data: stage1Data,
+        out,
+        maxLength: c.queryMaxLength,
+        cache: join(work, "doc-cache"),
+      });
+    await trainRun("care-stage1", seed, { ...s1, steps: U }, "query", STEP_COST.bert, stage1(U));
+    dirs.set(key("care-stage1", seed), {
+      query: join(runs, key("care-stage1", seed), "train", "query"),
+      doc: large,
+    });
+    await trainRun("stage1-half", seed, { ...s1, steps: half }, "query", STEP_COST.bert, stage1(half));
+    const halfQuery = join(runs, key("stage1-half", seed), "train", "query");
+
+    const s2 = { lr: c.lr.stage2, batchSize: c.batchSize };
+    const stage2 = (query: string, steps: number, docTraining: "lora" | "frozen") => (out: string) =>
+      trainStage2({
+        ...contrastive,
+        ...s2,
+        steps,
+        query,
+        doc: large,
+        out,
+        docTraining,
+        lora: { rank: c.lora.rank, alpha: c.lora.alpha },
+      });
+    const pair = (m: ModelName, frozen = false) => {
+      const t = join(runs, key(m, seed), "train");
+      dirs.set(key(m, seed), { query: join(t, "query"), doc: frozen ? large : join(t, "doc") });
+    };
+    await trainRun(
+      "care-stage2",
+      seed,
+      { ...s2, steps: U },
+      "query",
+      STEP_COST.stage2,
+      stage2(smallInit, U, "lora"),
+    );
+    pair("care-stage2");
+    await trainRun(
+      "care-stage1+2",
+      seed,
+      { ...s2, steps: half },
+      "query",
+      STEP_COST.stage2,
+      stage2(halfQuery, half, "lora"),
+    );
+    pair("care-stage1+2");
+    await trainRun(
+      "care-stage1+2-frozen-doc",
+      seed,
+      { ...s2, steps: half },
+      "query",
+      STEP_COST.frozen,
+      stage2(halfQuery, half, "frozen"),
+    );
+    pair("care-stage1+2-frozen-doc", true);
+  }
+
+  // Evaluation: every (model, seed) on every task, kept per run for resume.
   const taskDirs = findTasks(suite).filter((d) => !c.tasks || c.tasks.includes(loadTaskMeta(d).name));
   if (c.tasks && taskDirs.length !== c.tasks.length)
     throw new CareError(`the suite lacks some of the tasks ${c.tasks.join(", ")}`, suite);
-  const metas = taskDirs.map(loadTaskMeta);
-  const rows: Omit<ModelRow, "scores" | "resultFiles" | "mean" | "latency">[] = [
-    {
-      key: "symmetric-large",
-      label: "symmetric large (Qwen3)",
-      spec: `hf:${large}`,
-      queryDir: large,
-      asymmetric: false,
-    },
-    {
-      key: "symmetric-small",
-      label: "symmetric small (BERT)",
-      spec: `hf:${join(symSmall, "model")}`,
-      queryDir: join(symSmall, "model"),
-      asymmetric: false,
-    },
-    {
-      key: "care-stage1",
-      label: "CARE stage I",
-      spec: `care:${join(s1, "query")},${large}`,
-      queryDir: join(s1, "query"),
-      asymmetric: true,
-    },
-    {
-      key: "care-stage2",
-      label: "CARE stage II",
-      spec: `care:${join(s2, "query")},${join(s2, "doc")}`,
-      queryDir: join(s2, "query"),
-      asymmetric: true,
-    },
-    {
-      key: "care-stage1+2",
-      label: "CARE stage I+II",
-      spec: `care:${join(s12, "query")},${join(s12, "doc")}`,
-      queryDir: join(s12, "query"),
-      asymmetric: true,
-    },
-  ];
-  const benchOut = join(out, "bench");
-  const latencyTask = metas.find((m) => m.type === "retrieval" || m.type === "reranking");
-  if (!latencyTask)
-    throw new CareError("the experiment needs a retrieval or reranking task to time queries on");
-  const timed = await loadTask(taskDirs[metas.indexOf(latencyTask)]);
-  if (!("data" in timed)) throw new Error("a ranking task without queries");
-  const latencyQueries = timed.data.queries.slice(0, c.latencyQueries).map((q) => q.text);
+  const tasks: Task[] = [];
+  for (const d of taskDirs) tasks.push(await loadTask(d));
+  const records = join(work, "records");
+  const rankingsRoot = join(work, "rankings");
+  const recordFile = (name: string, seed: number) => join(records, `${key(name, seed)}.json`);
+  const rankingFile = (name: string, seed: number, task: string) =>
+    join(rankingsRoot, key(name, seed), `${task}.json`);
 
-  const scored: Omit<ModelRow, "latency">[] = [];
-  for (const r of rows) {
-    const t = Date.now();
-    const model = await loadBenchModel(r.spec);
-    const command = `care bench --model ${quote(r.spec)} --tasks ${quote(taskDirs.join(","))} --out ${quote(benchOut)}${retrained ? " --overwrite" : ""}`;
-    let outcomes;
+  async function evaluateRun(name: string, seed: number, spec: string): Promise<TaskRecord[]> {
+    const file = recordFile(name, seed);
+    const kept = readJson<TaskRecord[]>(file);
+    if (kept) {
+      progress.job(`evaluate ${name}, seed ${seed}`, EVAL_COST, true);
+      return kept;
+    }
+    const model = await loadBenchModel(spec);
+    const out: TaskRecord[] = [];
     try {
-      // Results of a model retrained by this run are stale; otherwise a rerun keeps them (resume).
-      outcomes = await runBench({
-        model,
-        tasks: taskDirs,
-        out: benchOut,
-        overwrite: retrained,
-        command,
-        log,
-      });
+      for (const task of tasks) {
+        const e = await evaluateForExperiment(task, model);
+        out.push(e.record);
+        if (e.rankings) writeFileAtomic(rankingFile(name, seed, task.meta.name), JSON.stringify(e.rankings));
+      }
     } finally {
       await model.close?.();
     }
-    steps.push({ label: `evaluate ${r.label}`, command, seconds: (Date.now() - t) / 1000, skipped: false });
-    const scores = Object.fromEntries(outcomes.map((x) => [x.result.task, x.result.main_score]));
-    const resultFiles = Object.fromEntries(outcomes.map((x) => [x.result.task, x.file]));
-    const valid = Object.values(scores).filter((v): v is number => v !== null);
-    scored.push({
-      ...r,
-      scores,
-      resultFiles,
-      mean: valid.reduce((s, v) => s + v, 0) / Math.max(1, valid.length),
-    });
+    writeFileAtomic(file, JSON.stringify(out));
+    progress.job(`evaluate ${name}, seed ${seed} (${spec})`, EVAL_COST, false);
+    return out;
   }
-  const t = Date.now();
-  const latencies = await queryLatencies(
-    rows.map((r) => r.queryDir),
-    latencyQueries,
-    taskHint(timed),
-    1,
-  );
-  steps.push({
-    label: "time queries (batch 1, one thread, encoders taking turns)",
-    command: "(in process: queryLatencies)",
-    seconds: (Date.now() - t) / 1000,
-    skipped: false,
-  });
-  const done: ModelRow[] = scored.map((r, i) => ({ ...r, latency: latencies[i] }));
 
-  const latencyFile = join(out, "latency.json");
-  writeFileAtomic(
-    latencyFile,
-    JSON.stringify(
-      {
-        task: latencyTask.name,
-        queries: latencyQueries.length,
-        models: Object.fromEntries(done.map((r) => [r.key, { query_encoder: r.queryDir, ...r.latency }])),
-      },
-      null,
-      2,
-    ) + "\n",
+  const specOf = (m: ModelName, seed: number): string => {
+    const d = dirs.get(key(m, seed))!;
+    return m === "sym-small" || m === "sym-large" ? `hf:${d.query}` : `care:${d.query},${d.doc}`;
+  };
+  const modelRuns: ModelRuns[] = [];
+  const perRun: ExperimentResult["runs"] = [];
+  const add = (name: ModelName, seeds: number[], recs: TaskRecord[][]) => {
+    modelRuns.push({ name, seeds, records: recs });
+    seeds.forEach((seed, i) =>
+      perRun.push({ model: name, seed, scores: Object.fromEntries(recs[i].map((r) => [r.task, r.score])) }),
+    );
+  };
+  const bm25 = await evaluateRun("bm25", 0, "bm25");
+  add("bm25", [0], [bm25]);
+  for (const m of MODEL_NAMES.filter((n) => n !== "bm25" && n !== "hybrid")) {
+    const recs: TaskRecord[][] = [];
+    for (const seed of c.seeds) recs.push(await evaluateRun(m, seed, specOf(m, seed)));
+    add(m, c.seeds, recs);
+  }
+  // Hybrid: BM25 and the CARE stage I+II ranking fused per query (RRF); STS and clustering read the
+  // dense side alone (fusion applies to rankings).
+  const hybrid: TaskRecord[][] = c.seeds.map((seed) => {
+    const dense = modelRuns.find((m) => m.name === HYBRID_DENSE)!.records[c.seeds.indexOf(seed)];
+    return tasks.map((task, t) => {
+      if ("pairs" in task || "items" in task) return dense[t];
+      const lexical = readJson<Rankings>(rankingFile("bm25", 0, task.meta.name))!;
+      const denseRun = readJson<Rankings>(rankingFile(HYBRID_DENSE, seed, task.meta.name))!;
+      const fused = new Map<string, Hit[]>();
+      for (const q of Object.keys(denseRun))
+        fused.set(q, reciprocalRankFusion([lexical[q] ?? [], denseRun[q]]));
+      return rankingRecord(task, fused, task.data.qrels);
+    });
+  });
+  add("hybrid", c.seeds, hybrid);
+  // The reference for which tasks can separate models: the untrained query-size encoder.
+  const random = await evaluateRun(
+    "random",
+    c.seeds[0],
+    `hf:${join(work, "init", `seed${c.seeds[0]}`, "bert")}`,
   );
-  const summaryFile = join(out, "summary.json");
+
+  // Latency: query encoding alone, batch 1, one thread, at two query lengths.
+  const timed = tasks.find((t) => "data" in t && t.data.corpus.length > 0);
+  if (!timed || !("data" in timed))
+    throw new CareError("the experiment needs a ranking task to time queries on");
+  const pool = timed.data.queries.map((q) => q.text).join("");
+  const queriesOf = (chars: number) =>
+    Array.from({ length: c.latencyQueries }, (_, i) => {
+      const from = (i * 37) % Math.max(1, pool.length - chars);
+      return pool.slice(from, from + chars);
+    });
+  const seed0 = c.seeds[0];
+  const dense = MODEL_NAMES.filter((m) => m !== "bm25" && m !== "hybrid");
+  const lengths = [16, c.queryMaxLength];
+  const latency = {} as Record<ModelName, ModelLatency>;
+  for (const m of dense) latency[m] = { source: dirs.get(key(m, seed0))!.query, byLength: {} };
+  const bm25Search = Bm25Search.build(timed.data.corpus as Doc[]);
+  latency.bm25 = { source: `BM25 search over ${timed.meta.name}'s corpus (top 100)`, byLength: {} };
+  latency.hybrid = {
+    source: `${HYBRID_DENSE} query encoding + BM25 search (sum of the two p50s; fusion itself is negligible)`,
+    byLength: {},
+  };
+  for (const L of lengths) {
+    // Texts of L characters: one token a character in these vocabularies, cut at the length limit.
+    const qs = queriesOf(L);
+    const lat = await queryLatencies(
+      dense.map((m) => latency[m].source),
+      qs,
+      taskHint(timed),
+      1,
+    );
+    dense.forEach((m, i) => (latency[m].byLength[String(L)] = lat[i]));
+    const times: number[] = [];
+    for (const q of qs) {
+      const t = performance.now();
+      bm25Search.search(q, 100, true);
+      times.push(performance.now() - t);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    latency.bm25.byLength[String(L)] = {
+      p50_ms: r3(percentile(sorted, 0.5)),
+      p90_ms: r3(percentile(sorted, 0.9)),
+      mean_ms: r3(times.reduce((s, x) => s + x, 0) / times.length),
+      queries: times.length,
+      threads: 1,
+    };
+    const d = latency[HYBRID_DENSE].byLength[String(L)];
+    const b = latency.bm25.byLength[String(L)];
+    latency.hybrid.byLength[String(L)] = {
+      p50_ms: r3(d.p50_ms + b.p50_ms),
+      p90_ms: r3(d.p90_ms + b.p90_ms),
+      mean_ms: r3(d.mean_ms + b.mean_ms),
+      queries: d.queries,
+      threads: 1,
+    };
+  }
+  progress.job("query latency", EVAL_COST, false);
+
+  const aggregated = aggregate(modelRuns, random, { replicates: c.replicates, seed: 20261206 });
   const cpu = cpus();
-  const summary: ExperimentSummary = {
-    name: c.name,
+  return {
     config: c,
-    tasks: metas.map((m) => ({ name: m.name, type: m.type, metric: m.main_score })),
-    rows: done,
-    steps,
+    aggregated,
+    runs: perRun,
+    latency,
+    training,
+    instructionPolicy: instructionPolicy(c),
+    encoders:
+      "Retrieval and reranking: queries through the query encoder, documents through the document encoder (for sym-small and sym-large, the one model). STS and clustering: both texts through the query encoder — the online side, the one a CARE deployment has at query time (MTEB likewise encodes them as queries); stage II trains this path only through its query–document pairs.",
     wallSeconds: (Date.now() - started) / 1000,
     machine: { cpus: cpu.length, model: cpu[0]?.model ?? "unknown", node: process.version },
     finished: new Date().toISOString(),
-    summaryFile,
-    latencyFile,
   };
-  writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
-  return summary;
 }
