@@ -22,6 +22,7 @@ const config: ExperimentConfig = {
   name: "care-small-test",
   tasks: ["CMedQA-Reranking", "CMedQQ-STS"],
   maxRows: 150,
+  maxUnits: 40,
   updates: 4,
   seeds: [1, 2],
   latencyQueries: 3,
@@ -95,7 +96,8 @@ describe("experiment:care", () => {
     const again = await runExperiment({ config, data: "../shared/data", work, log: () => {} });
     expect(again.training.every((t) => t.skipped)).toBe(true);
     expect(again.aggregated).toEqual(r.aggregated);
-  });
+    // Minutes, not seconds, on a shared 2-core machine: the suite and training sets are built from the data.
+  }, 600_000);
 });
 
 describe("trained (what a rerun reuses)", () => {

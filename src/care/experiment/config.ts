@@ -45,6 +45,8 @@ export interface ExperimentConfig {
   tasks?: string[];
   /** Training rows (stage II) and texts (stage I) kept, from the top of each file (all when absent). */
   maxRows?: number;
+  /** Queries of a ranking task and pairs of an STS task evaluated, the first ones (all when absent). */
+  maxUnits?: number;
   /** Queries timed one at a time at each length for the latency figures. */
   latencyQueries: number;
   /** Bootstrap replicates for the confidence intervals. */

@@ -127,6 +127,28 @@ async function head(from: string, to: string, n: number): Promise<void> {
   writeFileAtomic(to, lines.join("\n") + "\n");
 }
 
+/**
+ * The task cut to its first `n` queries (with their judgments and candidates) or pairs; the corpus and
+ * clustering items stay whole. For the quick setting only.
+ */
+export function firstUnits(task: Task, n?: number): Task {
+  if (n === undefined) return task;
+  if ("pairs" in task) return { ...task, pairs: task.pairs.slice(0, n) };
+  if (!("data" in task)) return task;
+  const queries = task.data.queries.slice(0, n);
+  const keep = new Set(queries.map((q) => q.id));
+  const pick = <V>(m: Map<string, V>) => new Map([...m].filter(([q]) => keep.has(q)));
+  return {
+    ...task,
+    data: {
+      ...task.data,
+      queries,
+      qrels: pick(task.data.qrels),
+      candidates: task.data.candidates && pick(task.data.candidates),
+    },
+  };
+}
+
 function readJson<T>(file: string): T | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : undefined;
 }
@@ -353,7 +375,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (c.tasks && taskDirs.length !== c.tasks.length)
     throw new CareError(`the suite lacks some of the tasks ${c.tasks.join(", ")}`, suite);
   const tasks: Task[] = [];
-  for (const d of taskDirs) tasks.push(await loadTask(d));
+  for (const d of taskDirs) tasks.push(firstUnits(await loadTask(d), c.maxUnits));
   const records = join(work, "records");
   const rankingsRoot = join(work, "rankings");
   const recordFile = (name: string, seed: number) => join(records, `${key(name, seed)}.json`);

@@ -27,11 +27,16 @@ export function writeExperiment(
     writeFileAtomic(file, text);
     files.push(file);
   };
-  for (const run of r.runs) put(join(dataDir, "runs", `${run.model}-seed${run.seed}.json`), json(run));
+  for (const run of r.runs)
+    put(
+      join(dataDir, "runs", `${run.model}-seed${run.seed}.json`),
+      json({ ...run, instruction_policy: r.instructionPolicy, updates: r.config.updates }),
+    );
   put(
     join(dataDir, "details.json"),
     json({
       config: r.config,
+      instruction_policy: r.instructionPolicy,
       headline_tasks: r.aggregated.headlineTasks,
       excluded: r.aggregated.excluded,
       random_reference: r.aggregated.random,
