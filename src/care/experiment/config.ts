@@ -55,14 +55,15 @@ export interface ExperimentConfig {
 }
 
 /**
- * Sizing (2 cores, measured on this machine for the previous version of the experiment, 30 Nov 2026):
- * a symmetric-large step with 16 queries and 4 documents each of 64 tokens took 1.5 s; the recipe's
- * groups of 8 double the documents, so about 2.7 s. A stage-II step (the same Qwen forward and a LoRA
- * backward) costs about the same, a frozen-document step about 0.4 of it (no backward through the
- * document side), a BERT step about 0.3 s. Per seed: U·(2.7 + 0.3 + 1.5·0.3 + 1.5·2.7 + 0.5·1.1)
- * ≈ 8.0·U seconds, so 3 seeds at U = 360 take about 2 h 25 min of training; evaluation of the 8 models
- * × 3 seeds on the suite and the latency passes take the rest of the three hours. The quick run's step
- * times (see the report) are the check on these figures before a full run.
+ * Sizing, from step times of these shapes measured on 6 Dec 2026 (/tmp/care-size.sh in the CARE
+ * helper's note: 6 steps each, 2 threads) on the 2-core machine shared with about eight other jobs, so
+ * the process got about a quarter of the CPU: wall seconds a step after warm-up — sym-large 4.15
+ * (1.2 s of CPU), stage II 3.94, stage II with the document side frozen 0.71, sym-small 0.51, stage I
+ * 0.21. Per seed that is U·(4.15 + 0.51 + 1.5·0.21 + 1.5·3.94 + 0.5·0.71) ≈ 11.3·U s of wall time under
+ * that load, 3.4 h of training for 3 seeds at U = 360; on an idle machine (the CPU time a step took, at
+ * one to two busy threads) a third to a half of that, about 1.1 to 1.7 h, leaving the rest of three hours
+ * for evaluating 20 (model, seed) pairs on the nine tasks and the latency passes. Unverified by a full
+ * run: the report's training table gives the step times the run itself measured.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",
