@@ -7,7 +7,8 @@
 import type { BenchModel, Hit } from "../../core/bench-model.js";
 import type { Qrels } from "../../core/qrels.js";
 import type { Task, TaskType } from "../../core/task.js";
-import { evaluateTask, taskHint } from "../../bench/evaluators/index.js";
+import { evaluateTask } from "../../bench/evaluators/index.js";
+import { taskHint } from "../../bench/evaluators/evaluation.js";
 import { pearson, rankingScores, spearman } from "../../bench/metrics/index.js";
 
 export interface TaskRecord {

@@ -1,7 +1,8 @@
 /** Writes an experiment's outputs under a docs folder: the report, its plots, summary and per-run files. */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../util/atomic.js";
-import { intervalBarsSvg, qualityLatencySvg } from "./plot.js";
+import { intervalBarsSvg } from "../../util/chart.js";
+import { qualityLatencySvg } from "./plot.js";
 import { experimentMarkdown, summaryJson, targetChecks } from "./report.js";
 import { MODEL_NAMES, type ExperimentResult } from "./run.js";
 
@@ -54,7 +55,14 @@ export function writeExperiment(
     const s = summary.models[m];
     return s.mean === null ? [] : [{ label: m, value: s.mean, ci: s.ci95 }];
   });
-  put(join(docs, plots.bars), intervalBarsSvg(bars, `${name}: headline mean over tasks`));
+  put(
+    join(docs, plots.bars),
+    intervalBarsSvg(
+      `${name}: headline mean over tasks`,
+      bars,
+      "headline mean (points), 95% bootstrap interval over queries",
+    ),
+  );
   const points = MODEL_NAMES.flatMap((m) => {
     const s = summary.models[m];
     const lat = r.latency[m]?.byLength[L]?.p50_ms;
