@@ -23,6 +23,7 @@ const config: ExperimentConfig = {
   tasks: ["CMedQA-Reranking", "CMedQQ-STS"],
   maxRows: 150,
   maxUnits: 40,
+  devRows: 30,
   updates: 4,
   seeds: [1, 2],
   latencyQueries: 3,
@@ -81,6 +82,11 @@ describe("experiment:care", () => {
     expect(steps("care-stage1")).toEqual([4]);
     expect(steps("stage1-half")[0] + steps("care-stage1+2")[0]).toBe(4);
     expect(r.training.every((t) => !t.skipped)).toBe(true);
+    // The learning rate from random weights was chosen on the dev split: the best of the candidates.
+    expect(r.dev.scores.map((x) => x.lr)).toEqual(config.lr.fromScratch);
+    const bestDev = Math.max(...r.dev.scores.map((x) => x.ndcg_at_10!));
+    expect(r.dev.scores.find((x) => x.ndcg_at_10 === bestDev)!.lr).toBe(r.dev.chosen);
+    expect(r.training.filter((t) => t.model === "sym-small").every((t) => t.steps === 4)).toBe(true);
     // Latency at 16 tokens and at the query length.
     expect(Object.keys(r.latency["sym-large"].byLength).sort()).toEqual(["16", "24"]);
 

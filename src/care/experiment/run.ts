@@ -34,6 +34,7 @@ import { trainStage2 } from "../train-stage2.js";
 import { trainSymmetric } from "../symmetric.js";
 import { aggregate, type Aggregated, type ModelRuns } from "./aggregate.js";
 import type { ExperimentConfig } from "./config.js";
+import { loadDevTask, splitOffDev } from "./dev-split.js";
 import { evaluateForExperiment, rankingRecord, type Rankings, type TaskRecord } from "./evaluate.js";
 import { percentile, queryLatencies, type Latency } from "./latency.js";
 
@@ -67,7 +68,8 @@ export interface ExperimentOptions {
 }
 
 export interface TrainingRun {
-  model: ModelName | "stage1-half";
+  /** A compared model, "stage1-half" (the stage-I half of the I+II models) or "dev-lr<lr>". */
+  model: string;
   seed: number;
   /** Optimizer updates of this run alone, and its share of the model's updates. */
   steps: number;
@@ -91,6 +93,8 @@ export interface ExperimentResult {
   runs: { model: ModelName; seed: number; scores: Record<string, number | null> }[];
   latency: Record<ModelName, ModelLatency>;
   training: TrainingRun[];
+  /** The learning rate for runs from random weights, as chosen on the dev split. */
+  dev: { rows: number; scores: { lr: number; ndcg_at_10: number | null }[]; chosen: number };
   instructionPolicy: string;
   /** Which encoder STS and clustering read, for the report. */
   encoders: string;
@@ -196,8 +200,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     U * (STEP_COST.large + STEP_COST.bert + STEP_COST.stage2) +
     half * (STEP_COST.bert * 2 + STEP_COST.stage2 + STEP_COST.frozen);
   const progress = new ExperimentProgress(
-    c.seeds.length * perSeed + evalJobs * EVAL_COST + 2 * EVAL_COST,
-    3 + c.seeds.length * 7 + evalJobs + 1,
+    c.seeds.length * perSeed +
+      c.lr.fromScratch.length * U * STEP_COST.bert +
+      evalJobs * EVAL_COST +
+      2 * EVAL_COST,
+    3 + c.lr.fromScratch.length + c.seeds.length * 7 + evalJobs + 1,
     log,
   );
 
@@ -225,7 +232,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     await head(stage2Data, s2, c.maxRows);
     [stage1Data, stage2Data] = [s1, s2];
   }
-  progress.job("training subsets", 0, false);
+  const devFile = join(sets, `stage2.dev${c.devRows}.jsonl`);
+  const fitFile = stage2Data.replace(/\.jsonl$/, `.fit-dev${c.devRows}.jsonl`);
+  await splitOffDev(stage2Data, c.devRows, fitFile, devFile);
+  stage2Data = fitFile;
+  progress.job("training subsets and the dev split", 0, false);
 
   // Training: per seed, every model with U updates (stage I+II: U/2 + U/2).
   const runs = join(work, "runs");
@@ -269,19 +280,63 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     progress.job(`${model}, seed ${seed} (${s.steps} updates)`, cost * s.steps, done);
   }
 
-  for (const seed of c.seeds) {
+  const chars = charsFromFile(join(sets, "stage2.jsonl"));
+  const initModels = (seed: number) => {
     const init = join(work, "init", `seed${seed}`);
     const largeInit = join(init, "qwen3");
     const smallInit = join(init, "bert");
-    const chars = charsFromFile(join(sets, "stage2.jsonl"));
     for (const [family, dir, shape] of [
       ["qwen3", largeInit, c.large],
       ["bert", smallInit, c.small],
     ] as const)
       if (!existsSync(join(dir, "config.json")))
         makeTiny({ out: dir, family, ...shape, chars, seed: family === "bert" ? 2 * seed : 2 * seed + 1 });
+    return { largeInit, smallInit };
+  };
 
-    const scratch = { lr: c.lr.fromScratch, batchSize: c.batchSize };
+  // The learning rate from random weights, chosen on the dev split with sym-small of the first seed.
+  const dev: ExperimentResult["dev"] = { rows: c.devRows, scores: [], chosen: c.lr.fromScratch[0] };
+  if (c.lr.fromScratch.length > 1) {
+    const seed = c.seeds[0];
+    const { smallInit } = initModels(seed);
+    const task = await loadDevTask(devFile);
+    for (const lr of c.lr.fromScratch) {
+      const name = `dev-lr${lr}`;
+      const s = { lr, batchSize: c.batchSize, steps: U };
+      await trainRun(name, seed, s, "model", STEP_COST.bert, (out) =>
+        trainSymmetric({
+          ...common,
+          ...s,
+          groupSize: c.groupSize,
+          seed,
+          data: stage2Data,
+          model: smallInit,
+          out,
+        }),
+      );
+      const file = join(work, "records", `${key(name, seed)}.json`);
+      let score = readJson<{ score: number | null }>(file)?.score;
+      if (score === undefined) {
+        const model = await loadBenchModel(`hf:${join(runs, key(name, seed), "train", "model")}`);
+        try {
+          score = (await evaluateForExperiment(task, model)).record.score;
+        } finally {
+          await model.close?.();
+        }
+        writeFileAtomic(file, JSON.stringify({ score }));
+      }
+      dev.scores.push({ lr, ndcg_at_10: score });
+    }
+    const best = dev.scores.reduce((a, b) => ((b.ndcg_at_10 ?? -1) > (a.ndcg_at_10 ?? -1) ? b : a));
+    dev.chosen = best.lr;
+    log(
+      `[experiment] dev split (${c.devRows} rows): ${dev.scores.map((x) => `lr ${x.lr} → nDCG@10 ${x.ndcg_at_10?.toFixed(4)}`).join(", ")}; chosen ${dev.chosen}`,
+    );
+  }
+
+  for (const seed of c.seeds) {
+    const { largeInit, smallInit } = initModels(seed);
+    const scratch = { lr: dev.chosen, batchSize: c.batchSize };
     const contrastive = { ...common, groupSize: c.groupSize, seed, data: stage2Data };
     const large = join(runs, key("sym-large", seed), "train", "model");
     await trainRun("sym-large", seed, { ...scratch, steps: U }, "model", STEP_COST.large, (out) =>
@@ -301,7 +356,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     );
     dirs.set(key("sym-small", seed), { query: small, doc: small });
 
-    const s1 = { lr: c.lr.fromScratch, batchSize: c.stage1BatchSize };
+    const s1 = { lr: dev.chosen, batchSize: c.stage1BatchSize };
     const stage1 = (steps: number) => (out: string) =>
       trainStage1({
         ...s1,
@@ -512,6 +567,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     runs: perRun,
     latency,
     training,
+    dev,
     instructionPolicy: instructionPolicy(c),
     encoders:
       "Retrieval and reranking: queries through the query encoder, documents through the document encoder (for sym-small and sym-large, the one model). STS and clustering: both texts through the query encoder — the online side, the one a CARE deployment has at query time (MTEB likewise encodes them as queries); stage II trains this path only through its query–document pairs.",

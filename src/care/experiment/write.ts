@@ -44,6 +44,7 @@ export function writeExperiment(
       models: r.aggregated.models,
       latency: r.latency,
       training: r.training,
+      dev: r.dev,
       encoders: r.encoders,
       targets: targetChecks(summary),
       wall_seconds: r.wallSeconds,
