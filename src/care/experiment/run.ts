@@ -10,6 +10,7 @@
  * Resumable: trained folders whose training record matches the settings are kept, a killed training
  * run resumes from its last checkpoint, and each (model, seed) evaluation is kept once written.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -153,6 +154,22 @@ export function firstUnits(task: Task, n?: number): Task {
   };
 }
 
+const shapeName = (s: { layers: number; hidden: number; heads: number }) =>
+  `${s.layers}x${s.hidden}x${s.heads}`;
+
+/**
+ * What a kept evaluation was made from — the settings and the training records of the folders the spec
+ * names — so that a retrained model or changed settings make it stale instead of silently reused.
+ */
+function evaluationStamp(c: ExperimentConfig, spec: string): string {
+  const dirs = spec.replace(/^(hf|care):/, "").split(",");
+  const cards = dirs.map((d) => {
+    const f = join(d, TRAINING_CARD);
+    return existsSync(f) ? readFileSync(f, "utf8") : "";
+  });
+  return createHash("sha256").update(JSON.stringify({ c, spec, cards })).digest("hex");
+}
+
 function readJson<T>(file: string): T | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : undefined;
 }
@@ -282,7 +299,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   const chars = charsFromFile(join(sets, "stage2.jsonl"));
   const initModels = (seed: number) => {
-    const init = join(work, "init", `seed${seed}`);
+    // The folder names the shapes: a changed shape gets fresh random weights, not the old ones.
+    const init = join(work, "init", `seed${seed}-${shapeName(c.large)}-${shapeName(c.small)}`);
     const largeInit = join(init, "qwen3");
     const smallInit = join(init, "bert");
     for (const [family, dir, shape] of [
@@ -315,15 +333,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         }),
       );
       const file = join(work, "records", `${key(name, seed)}.json`);
-      let score = readJson<{ score: number | null }>(file)?.score;
+      const devModel = `hf:${join(runs, key(name, seed), "train", "model")}`;
+      const stamp = evaluationStamp(c, devModel);
+      const kept = readJson<{ stamp: string; score: number | null }>(file);
+      let score = kept?.stamp === stamp ? kept.score : undefined;
       if (score === undefined) {
-        const model = await loadBenchModel(`hf:${join(runs, key(name, seed), "train", "model")}`);
+        const model = await loadBenchModel(devModel);
         try {
           score = (await evaluateForExperiment(task, model)).record.score;
         } finally {
           await model.close?.();
         }
-        writeFileAtomic(file, JSON.stringify({ score }));
+        writeFileAtomic(file, JSON.stringify({ stamp, score }));
       }
       dev.scores.push({ lr, ndcg_at_10: score });
     }
@@ -439,10 +460,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   async function evaluateRun(name: string, seed: number, spec: string): Promise<TaskRecord[]> {
     const file = recordFile(name, seed);
-    const kept = readJson<TaskRecord[]>(file);
-    if (kept) {
+    const stamp = evaluationStamp(c, spec);
+    const kept = readJson<{ stamp: string; records: TaskRecord[] }>(file);
+    if (kept?.stamp === stamp) {
       progress.job(`evaluate ${name}, seed ${seed}`, EVAL_COST, true);
-      return kept;
+      return kept.records;
     }
     const model = await loadBenchModel(spec);
     const out: TaskRecord[] = [];
@@ -455,7 +477,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     } finally {
       await model.close?.();
     }
-    writeFileAtomic(file, JSON.stringify(out));
+    writeFileAtomic(file, JSON.stringify({ stamp, records: out }));
     progress.job(`evaluate ${name}, seed ${seed} (${spec})`, EVAL_COST, false);
     return out;
   }
@@ -495,11 +517,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   });
   add("hybrid", c.seeds, hybrid);
   // The reference for which tasks can separate models: the untrained query-size encoder.
-  const random = await evaluateRun(
-    "random",
-    c.seeds[0],
-    `hf:${join(work, "init", `seed${c.seeds[0]}`, "bert")}`,
-  );
+  const random = await evaluateRun("random", c.seeds[0], `hf:${initModels(c.seeds[0]).smallInit}`);
 
   // Latency: query encoding alone, batch 1, one thread, at two query lengths.
   const timed = tasks.find((t) => "data" in t && t.data.corpus.length > 0);
