@@ -58,15 +58,16 @@ export interface ExperimentConfig {
 }
 
 /**
- * Sizing, from step times of these shapes measured on 6 Dec 2026 (/tmp/care-size.sh in the CARE
- * helper's note: 6 steps each, 2 threads) on the 2-core machine shared with about eight other jobs, so
- * the process got about a quarter of the CPU: wall seconds a step after warm-up — sym-large 4.15
- * (1.2 s of CPU), stage II 3.94, stage II with the document side frozen 0.71, sym-small 0.51, stage I
- * 0.21. Per seed that is U·(4.15 + 0.51 + 1.5·0.21 + 1.5·3.94 + 0.5·0.71) ≈ 11.3·U s of wall time under
- * that load, 3.4 h of training for 3 seeds at U = 360; on an idle machine (the CPU time a step took, at
- * one to two busy threads) a third to a half of that, about 1.1 to 1.7 h, leaving the rest of three hours
- * for evaluating 20 (model, seed) pairs on the nine tasks and the latency passes. Unverified by a full
- * run: the report's training table gives the step times the run itself measured.
+ * Sizing, from times measured on 6 Dec 2026 for these shapes (2 threads) on the 2-core machine shared
+ * with about eight other jobs, where a process got about a quarter of the CPU. Wall seconds a step after
+ * warm-up: sym-large 4.15, stage II 3.94, stage II with the document side frozen 0.71, sym-small 0.51,
+ * stage I 0.21; the Qwen encoder evaluated at ~110 texts/s, so one (model, seed) evaluation of the nine
+ * tasks (~50k texts, most of them documents) takes ~7 min. Per seed: U·(4.15 + 0.51 + 0.21 + 3.94) +
+ * U/2·(0.21 + 3.94 + 0.71) ≈ 11.2·U s, 3.4 h of training for 3 seeds at U = 360, plus the dev search
+ * (3 sym-small runs, 9 min) and 20 evaluations (~2.5 h): about 6 h under that load. The CPU time the
+ * same steps took puts an idle machine at a third to a half of that — about 2 to 3 h, the three-hour
+ * budget. An estimate, unverified by a full run: the report's training table gives the step times the
+ * run itself measured.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",

@@ -200,9 +200,12 @@ class ExperimentProgress {
   }
 }
 
-/** Relative cost of one step of each run (a BERT step = 1), for the ETA; see FULL's sizing note. */
-const STEP_COST = { large: 9, bert: 1, stage2: 9, frozen: 3.7 };
-const EVAL_COST = 150;
+/**
+ * Relative cost of a step of each run and of one (model, seed) evaluation, for the ETA: tenths of a
+ * second as measured for FULL's shapes (config.ts; an evaluation ≈ 50k texts at ~110 texts/s).
+ */
+const STEP_COST = { large: 41, small: 5, stage1: 2, stage2: 39, frozen: 7 };
+const EVAL_COST = 4600;
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const started = Date.now();
@@ -214,11 +217,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const half = Math.max(1, Math.floor(U / 2));
   const evalJobs = c.seeds.length * 6 + 2;
   const perSeed =
-    U * (STEP_COST.large + STEP_COST.bert + STEP_COST.stage2) +
-    half * (STEP_COST.bert * 2 + STEP_COST.stage2 + STEP_COST.frozen);
+    U * (STEP_COST.large + STEP_COST.small + STEP_COST.stage1 + STEP_COST.stage2) +
+    half * (STEP_COST.stage1 + STEP_COST.stage2 + STEP_COST.frozen);
   const progress = new ExperimentProgress(
     c.seeds.length * perSeed +
-      c.lr.fromScratch.length * U * STEP_COST.bert +
+      c.lr.fromScratch.length * U * STEP_COST.small +
       evalJobs * EVAL_COST +
       2 * EVAL_COST,
     3 + c.lr.fromScratch.length + c.seeds.length * 7 + evalJobs + 1,
@@ -321,7 +324,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     for (const lr of c.lr.fromScratch) {
       const name = `dev-lr${lr}`;
       const s = { lr, batchSize: c.batchSize, steps: U };
-      await trainRun(name, seed, s, "model", STEP_COST.bert, (out) =>
+      await trainRun(name, seed, s, "model", STEP_COST.small, (out) =>
         trainSymmetric({
           ...common,
           ...s,
@@ -372,7 +375,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     );
     dirs.set(key("sym-large", seed), { query: large, doc: large });
     const small = join(runs, key("sym-small", seed), "train", "model");
-    await trainRun("sym-small", seed, { ...scratch, steps: U }, "model", STEP_COST.bert, (out) =>
+    await trainRun("sym-small", seed, { ...scratch, steps: U }, "model", STEP_COST.small, (out) =>
       trainSymmetric({ ...contrastive, ...scratch, steps: U, model: smallInit, out }),
     );
     dirs.set(key("sym-small", seed), { query: small, doc: small });
@@ -393,12 +396,12 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         maxLength: c.queryMaxLength,
         cache: join(work, "doc-cache"),
       });
-    await trainRun("care-stage1", seed, { ...s1, steps: U }, "query", STEP_COST.bert, stage1(U));
+    await trainRun("care-stage1", seed, { ...s1, steps: U }, "query", STEP_COST.stage1, stage1(U));
     dirs.set(key("care-stage1", seed), {
       query: join(runs, key("care-stage1", seed), "train", "query"),
       doc: large,
     });
-    await trainRun("stage1-half", seed, { ...s1, steps: half }, "query", STEP_COST.bert, stage1(half));
+    await trainRun("stage1-half", seed, { ...s1, steps: half }, "query", STEP_COST.stage1, stage1(half));
     const halfQuery = join(runs, key("stage1-half", seed), "train", "query");
 
     const s2 = { lr: c.lr.stage2, batchSize: c.batchSize };
