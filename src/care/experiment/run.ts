@@ -20,7 +20,9 @@ import { CareError } from "../../core/errors.js";
 import type { Task } from "../../core/task.js";
 import { taskHint } from "../../bench/evaluators/evaluation.js";
 import { reciprocalRankFusion } from "../../bench/fusion.js";
+import { denseModel } from "../../bench/dense-model.js";
 import { loadBenchModel } from "../../bench/load-model.js";
+import { loadEmbedder } from "../../embed/load.js";
 import { buildSuite } from "../../data/build-suite.js";
 import { Bm25Search } from "../../lexical/bm25-search.js";
 import { buildTrain } from "../../mine/build-train.js";
@@ -38,6 +40,7 @@ import type { ExperimentConfig } from "./config.js";
 import { loadDevTask, splitOffDev } from "./dev-split.js";
 import { evaluateForExperiment, rankingRecord, type Rankings, type TaskRecord } from "./evaluate.js";
 import { percentile, queryLatencies, type Latency } from "./latency.js";
+import { memoCorpus } from "./memo-corpus.js";
 
 /** The compared models, in report order. */
 export const MODEL_NAMES = [
@@ -469,7 +472,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       progress.job(`evaluate ${name}, seed ${seed}`, EVAL_COST, true);
       return kept.records;
     }
-    const model = await loadBenchModel(spec);
+    const model =
+      spec === "bm25" ? await loadBenchModel(spec) : denseModel(memoCorpus(await loadEmbedder(spec)));
     const out: TaskRecord[] = [];
     try {
       for (const task of tasks) {

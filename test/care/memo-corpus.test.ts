@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { Doc } from "../../src/core/doc.js";
+import type { Embedder } from "../../src/core/embedder.js";
+import { memoCorpus } from "../../src/care/experiment/memo-corpus.js";
+
+describe("memoCorpus", () => {
+  it("encodes each document text once over calls and returns rows in the asked order", async () => {
+    const seen: string[] = [];
+    const inner: Embedder = {
+      name: "counting",
+      dim: 1,
+      encodeQueries: async (texts) => texts.map((t) => Float32Array.of(-t.length)),
+      encodeCorpus: async (docs: Doc[]) => {
+        seen.push(...docs.map((d) => d.text));
+        return docs.map((d) => Float32Array.of(d.text.length));
+      },
+    };
+    const e = memoCorpus(inner);
+    const a = await e.encodeCorpus([
+      { id: "1", text: "ab" },
+      { id: "2", text: "abc", title: "T" },
+      { id: "3", text: "ab" },
+    ]);
+    expect(a.map((r) => r[0])).toEqual([2, 5, 2]);
+    const b = await e.encodeCorpus([
+      { id: "9", text: "abc", title: "T" },
+      { id: "8", text: "abcd" },
+    ]);
+    expect(b.map((r) => r[0])).toEqual([5, 4]);
+    // "ab", "T abc" and "abcd" were each encoded once.
+    expect(seen).toEqual(["ab", "T abc", "abcd"]);
+    expect((await e.encodeQueries(["xyz"]))[0][0]).toBe(-3);
+  });
+});
