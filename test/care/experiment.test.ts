@@ -107,15 +107,20 @@ describe("experiment:care", () => {
 });
 
 describe("trained (what a rerun reuses)", () => {
-  it("reuses a finished run only with the same steps, learning rate and batch", () => {
+  it("reuses a finished run only with the same steps, learning rate, batch and data", () => {
     const dir = join(root, "trained-card");
     mkdirSync(dir, { recursive: true });
     const settings = { steps: 800, lr: 5e-4, batchSize: 16 };
     expect(trained(dir, settings)).toBe(false);
-    writeFileSync(join(dir, TRAINING_CARD), JSON.stringify({ final_step: 800, lr: 5e-4, batch_size: 16 }));
+    writeFileSync(
+      join(dir, TRAINING_CARD),
+      JSON.stringify({ final_step: 800, lr: 5e-4, batch_size: 16, data: join(root, "a.jsonl") }),
+    );
     expect(trained(dir, settings)).toBe(true);
     expect(trained(dir, { ...settings, lr: 1e-4 })).toBe(false);
     expect(trained(dir, { ...settings, steps: 1000 })).toBe(false);
     expect(trained(dir, { ...settings, batchSize: 32 })).toBe(false);
+    expect(trained(dir, { ...settings, data: join(root, "a.jsonl") })).toBe(true);
+    expect(trained(dir, { ...settings, data: join(root, "b.jsonl") })).toBe(false);
   });
 });

@@ -111,6 +111,8 @@ interface RunSettings {
   steps: number;
   lr: number;
   batchSize: number;
+  /** The training file (a run on other data is trained again); unchecked when absent. */
+  data?: string;
 }
 
 /** Whether `dir` holds a finished run with these settings (a changed run is trained again). */
@@ -121,8 +123,14 @@ export function trained(dir: string, s: RunSettings): boolean {
     final_step?: number;
     lr?: number;
     batch_size?: number;
+    data?: string;
   };
-  return card.final_step === s.steps && card.lr === s.lr && card.batch_size === s.batchSize;
+  return (
+    card.final_step === s.steps &&
+    card.lr === s.lr &&
+    card.batch_size === s.batchSize &&
+    (s.data === undefined || card.data === resolve(s.data))
+  );
 }
 
 /** The first `n` lines of a file (the quick setting's training subset). */
@@ -326,7 +334,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const task = await loadDevTask(devFile);
     for (const lr of c.lr.fromScratch) {
       const name = `dev-lr${lr}`;
-      const s = { lr, batchSize: c.batchSize, steps: U };
+      const s = { lr, batchSize: c.batchSize, steps: U, data: stage2Data };
       await trainRun(name, seed, s, "model", STEP_COST.small, (out) =>
         trainSymmetric({
           ...common,
@@ -363,7 +371,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   for (const seed of c.seeds) {
     const { largeInit, smallInit } = initModels(seed);
-    const scratch = { lr: dev.chosen, batchSize: c.batchSize };
+    const scratch = { lr: dev.chosen, batchSize: c.batchSize, data: stage2Data };
     const contrastive = { ...common, groupSize: c.groupSize, seed, data: stage2Data };
     const large = join(runs, key("sym-large", seed), "train", "model");
     await trainRun("sym-large", seed, { ...scratch, steps: U }, "model", STEP_COST.large, (out) =>
@@ -383,7 +391,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     );
     dirs.set(key("sym-small", seed), { query: small, doc: small });
 
-    const s1 = { lr: dev.chosen, batchSize: c.stage1BatchSize };
+    const s1 = { lr: dev.chosen, batchSize: c.stage1BatchSize, data: stage1Data };
     const stage1 = (steps: number) => (out: string) =>
       trainStage1({
         ...s1,
@@ -407,7 +415,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     await trainRun("stage1-half", seed, { ...s1, steps: half }, "query", STEP_COST.stage1, stage1(half));
     const halfQuery = join(runs, key("stage1-half", seed), "train", "query");
 
-    const s2 = { lr: c.lr.stage2, batchSize: c.batchSize };
+    const s2 = { lr: c.lr.stage2, batchSize: c.batchSize, data: stage2Data };
     const stage2 = (query: string, steps: number, docTraining: "lora" | "frozen") => (out: string) =>
       trainStage2({
         ...contrastive,
