@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,10 +7,13 @@ import { openCareEmbedder, loadEmbedder } from "../../src/embed/load.js";
 import type { Embedder } from "../../src/core/embedder.js";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
+import { loadCard, writeCard } from "../../src/models/card.js";
 
 const dir = mkdtempSync(join(tmpdir(), "care-care-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const readConfig = (d: string) =>
+  JSON.parse(readFileSync(join(d, "config.json"), "utf8")) as Record<string, unknown>;
 const q = join(dir, "query-bert");
 const d = join(dir, "doc-qwen3");
 const DOCS = [
@@ -67,6 +70,23 @@ describe("CareEmbedder", () => {
     expect(dSide.encoding(TASK).query.prompt).toBe("Instruct: 检索医学回答\nQuery:{text}");
     expect(dSide.encoding(TASK).query.dim).toBe(32);
     await Promise.all([care.close!(), qSide.close(), dSide.close()]);
+  });
+
+  it("cuts queries at a card's query_max_length, documents at its max_length, and records both", async () => {
+    const short = join(dir, "bert-short-queries");
+    makeTiny({ out: short, family: "bert", hidden: 16, heads: 2, seed: 1 });
+    writeCard(short, { ...loadCard(short, "bert", readConfig(short)), max_length: 64, query_max_length: 6 });
+    const e = await HfEmbedder.open(short, { threads: 1 });
+    const long = "心".repeat(40);
+    const cut = "心".repeat(4); // 6 tokens: [CLS], four characters, [SEP]
+    expect(Array.from((await e.encodeQueries([long]))[0])).toEqual(
+      Array.from((await e.encodeTexts([cut]))[0]),
+    );
+    const doc = (await e.encodeCorpus([{ id: "1", text: long }]))[0];
+    expect(Array.from(doc)).not.toEqual(Array.from((await e.encodeTexts([cut]))[0]));
+    expect(e.encoding(TASK).query.max_length).toBe(6);
+    expect(e.encoding(TASK).document.max_length).toBe(64);
+    await e.close();
   });
 
   it("takes a document-side spec as well as a folder", async () => {
