@@ -176,7 +176,15 @@ export {
   type ImportOptions,
   type Imported,
 } from "./train/params.js";
-export { infoNce, mse, squaredDistance, cosineLoss, matryoshka, l2Normalize, type InfoNceOptions } from "./train/losses.js";
+export {
+  infoNce,
+  mse,
+  squaredDistance,
+  cosineLoss,
+  matryoshka,
+  l2Normalize,
+  type InfoNceOptions,
+} from "./train/losses.js";
 export { adamwStep, globalNorm, clipFactor, type AdamWConfig } from "./train/adamw.js";
 export { linearWarmupDecay, type LinearSchedule } from "./train/schedule.js";
 export { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train/train-graph.js";
