@@ -12,7 +12,7 @@ import { QUICK, type ExperimentConfig } from "../../src/care/experiment/config.j
 import { summaryJson } from "../../src/care/experiment/report.js";
 import { MODEL_NAMES, runExperiment, trained } from "../../src/care/experiment/run.js";
 import { writeExperiment } from "../../src/care/experiment/write.js";
-import { TRAINING_CARD } from "../../src/care/encoder.js";
+import { TRAINING_CARD } from "../../src/train/st-folder.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-experiment-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

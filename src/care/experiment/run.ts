@@ -31,7 +31,7 @@ import { findTasks, loadTask, loadTaskMeta } from "../../tasks/load.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { readLines } from "../../util/jsonl.js";
 import { formatSeconds } from "../../util/progress.js";
-import { TRAINING_CARD } from "../encoder.js";
+import { TRAINING_CARD } from "../../train/st-folder.js";
 import { trainStage1 } from "../train-stage1.js";
 import { trainStage2 } from "../train-stage2.js";
 import { trainSymmetric } from "../symmetric.js";
