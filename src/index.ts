@@ -191,7 +191,8 @@ export { buildTrainGraph, decayMatrices, type TrainGraphOptions } from "./train/
 export { Stepper, type TrainSpec, type StepperOptions, type OptimizerMode } from "./train/stepper.js";
 export { train, type TrainerOptions, type TrainResult, type LogEntry } from "./train/trainer.js";
 export { exportCheckpoint, trainedTensors, type ExportBase } from "./train/export.js";
-export { exportFolder, readResultRows, type ExportOptions } from "./train/st-folder.js";
+export { exportFolder, type ExportOptions } from "./train/st-folder.js";
+export { readResultRows } from "./bench/report/collect.js";
 export {
   mineDiverse,
   offerCandidate,

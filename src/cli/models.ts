@@ -1,3 +1,4 @@
+import { readResultRows } from "../bench/report/collect.js";
 import type { Command } from "commander";
 import {
   charsFromFile,
@@ -116,7 +117,10 @@ export function register(program: Command): void {
     .option("--results <dir>", "`care bench` results for the README's results table")
     .option("--name <name>", "title of the model card (default: the output folder's name)")
     .action((o: { in: string; out: string; results?: string; name?: string }) => {
-      exportFolder(o.in, o.out, { results: o.results, name: o.name });
+      exportFolder(o.in, o.out, {
+        results: o.results ? readResultRows(o.results) : undefined,
+        name: o.name,
+      });
       printResult({ out: o.out }, `wrote ${o.out}`);
     });
 }

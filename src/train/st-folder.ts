@@ -5,7 +5,6 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { collectResults } from "../bench/report/collect.js";
 import { CareError } from "../core/errors.js";
 import { loadCard, writeCard, type ModelCard } from "../models/card.js";
 import { familyOf } from "../models/family.js";
@@ -46,21 +45,9 @@ export function writeStSide(dir: string, s: StSide): void {
   );
 }
 
-/** Main scores of the benchmark result files under a folder (any layout care report reads), by task. */
-export function readResultRows(dir: string): ResultRow[] {
-  return collectResults([dir])
-    .records.map((r) => ({
-      task: r.task,
-      split: r.split,
-      metric: r.mainMetric,
-      score: r.scores[r.mainMetric] ?? r.scores.main_score ?? null,
-    }))
-    .sort((a, b) => a.task.localeCompare(b.task));
-}
-
 export interface ExportOptions {
-  /** A folder of `care bench` results for the README's table. */
-  results?: string;
+  /** Main scores for the README's table (`readResultRows` reads them from a folder of results). */
+  results?: readonly ResultRow[];
   /** Title of the model card. */
   name?: string;
 }
@@ -77,7 +64,6 @@ export function exportFolder(from: string, to: string, o: ExportOptions = {}): v
   const st = readStConfig(from);
   const card = loadCard(from, family, config, st);
   const dense = st.modules?.dense ?? [];
-  const results = o.results ? readResultRows(o.results) : undefined;
   const weights = existsSync(join(from, "model.safetensors.index.json"))
     ? [
         "model.safetensors.index.json",
@@ -117,7 +103,7 @@ export function exportFolder(from: string, to: string, o: ExportOptions = {}): v
       name: o.name ?? basename(resolve(to)),
       base: typeof training?.base === "string" ? training.base : resolve(from),
       training,
-      results,
+      results: o.results,
     });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import type { ResultRow } from "../../models/model-readme.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CareError } from "../../core/errors.js";
@@ -75,4 +76,16 @@ function jsonFiles(dir: string): string[] {
     else if (entry.name.endsWith(".json") && entry.name !== MODEL_META_FILE) files.push(path);
   }
   return files;
+}
+
+/** Main scores of the benchmark result files under a folder (any layout care report reads), by task. */
+export function readResultRows(dir: string): ResultRow[] {
+  return collectResults([dir])
+    .records.map((r) => ({
+      task: r.task,
+      split: r.split,
+      metric: r.mainMetric,
+      score: r.scores[r.mainMetric] ?? r.scores.main_score ?? null,
+    }))
+    .sort((a, b) => a.task.localeCompare(b.task));
 }
