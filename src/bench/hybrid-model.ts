@@ -23,7 +23,9 @@ export function hybridModel(dense: BenchModel, fusion: Fusion = DEFAULT_FUSION):
     async retrieve(queries: Query[], corpus: Doc[], topK: number, task: TaskHint, progress?: ProgressSink) {
       const byDense = await dense.retrieve(queries, corpus, topK, task, progress);
       const search = Bm25Search.build(corpus);
-      return queries.map((q, i) => fuseRankings(search.search(q.text, topK, false), byDense[i], fusion).slice(0, topK));
+      return queries.map((q, i) =>
+        fuseRankings(search.search(q.text, topK, false), byDense[i], fusion).slice(0, topK),
+      );
     },
 
     async scoreCandidates(queries: Query[], candidates: Doc[][], task: TaskHint, progress?: ProgressSink) {
@@ -31,7 +33,9 @@ export function hybridModel(dense: BenchModel, fusion: Fusion = DEFAULT_FUSION):
       const byLexical = await lexical.scoreCandidates(queries, candidates, task);
       return candidates.map((list, qi) => {
         const asHits = (scores: number[], keep: (s: number) => boolean): Hit[] =>
-          list.flatMap((_, j) => (keep(scores[j]) ? [{ id: String(j), score: scores[j] }] : [])).sort(byScore);
+          list
+            .flatMap((_, j) => (keep(scores[j]) ? [{ id: String(j), score: scores[j] }] : []))
+            .sort(byScore);
         const fused = fuseRankings(
           asHits(byLexical[qi], (s) => s > 0),
           asHits(byDense[qi], () => true),

@@ -21,7 +21,8 @@ export type DenseSpec =
 export type Fusion = { method: "rrf"; k: number } | { method: "blend"; weight: number };
 
 /** Cormack et al.'s constant (SIGIR 2009), which Elasticsearch and Vespa also default to. */
-export const DEFAULT_FUSION: Fusion = { method: "rrf", k: 60 };
+export const DEFAULT_RRF_K = 60;
+export const DEFAULT_FUSION: Fusion = { method: "rrf", k: DEFAULT_RRF_K };
 
 export type ModelSpec = { kind: "bm25" } | DenseSpec | { kind: "hybrid"; dense: DenseSpec; fusion: Fusion };
 
@@ -73,18 +74,27 @@ export function parseSpec(spec: string): ModelSpec {
   throw new CareError(`bad model spec "${spec}"; expected ${SPEC_GRAMMAR}`);
 }
 
+/** A fusion written as in a hybrid spec's parentheses: `rrf`, `rrf=<k>` or `blend=<w>`. */
+export function parseFusionText(text: string): Fusion {
+  const t = text.trim();
+  if (t === "rrf") return DEFAULT_FUSION;
+  const m = /^(rrf|blend)=(.*)$/.exec(t);
+  if (!m) throw new CareError(`bad fusion "${text}"; expected rrf, rrf=<k> or blend=<w>`);
+  return parseFusion(m[1], m[2], text);
+}
+
 function parseFusion(method: string, value: string, spec: string): Fusion {
   const x = value.trim() === "" ? NaN : Number(value);
   if (method === "rrf" && Number.isFinite(x) && x >= 0) return { method, k: x };
   if (method === "blend" && x >= 0 && x <= 1) return { method, weight: x };
   throw new CareError(
-    `bad model spec "${spec}": ${method === "rrf" ? "rrf=<k> needs k ≥ 0" : "blend=<w> needs 0 ≤ w ≤ 1"}`,
+    `bad fusion in "${spec}": ${method === "rrf" ? "rrf=<k> needs k ≥ 0" : "blend=<w> needs 0 ≤ w ≤ 1"}`,
   );
 }
 
 /** `hybrid`, with the fusion in parentheses unless it is the default. */
 export function hybridPrefix(f: Fusion): string {
-  if (f.method === "rrf") return f.k === DEFAULT_FUSION.k ? "hybrid" : `hybrid(rrf=${f.k})`;
+  if (f.method === "rrf") return f.k === DEFAULT_RRF_K ? "hybrid" : `hybrid(rrf=${f.k})`;
   return `hybrid(blend=${f.weight})`;
 }
 
