@@ -82,6 +82,8 @@ form.addEventListener("submit", async (ev) => {
       '<li><div class="title">' + highlight(h.title || h.id, body.terms) + "</div>" +
       '<div class="text">' + highlight(h.text, body.terms) + "</div>" +
       '<div class="meta">' + escapeHtml(h.id) + " · score " + h.score.toFixed(4) + "</div></li>").join("");
+    // Which query the list now answers (a script driving the page waits on it).
+    status.dataset.query = query;
   } catch (e) {
     status.className = "error";
     status.textContent = String(e.message || e);
