@@ -51,8 +51,7 @@ describe("care demo (the README's main job) without a trained pair", () => {
           await page.fill("#q", q.text);
           await page.press("#q", "Enter");
           await page.waitForFunction(
-            (text) => document.getElementById("status")!.dataset.query === text,
-            q.text,
+            `document.getElementById("status").dataset.query === ${JSON.stringify(q.text)}`,
           );
           expect(await page.locator("#retriever").textContent()).toBe("BM25");
           const firstId = (await page.locator("#hits li .meta").first().textContent())!.split(" · ")[0];
