@@ -11,6 +11,8 @@ import { buildSuite } from "../data/build-suite.js";
 import { checkSuiteSources } from "../data/suite.js";
 import { FULL, trainedCarePair } from "../care/experiment/config.js";
 import { trainSmallPair, type SmallPairSettings } from "../care/small-pair.js";
+import type { FusionChoice } from "../bench/fusion-choice.js";
+import { DEFAULT_FUSION, hybridPrefix, type Fusion } from "../core/spec.js";
 import { openCareEmbedder } from "../embed/load.js";
 import { buildBm25Side } from "../lexical/bm25-side.js";
 import { createBm25Model } from "../lexical/bm25.js";
@@ -106,7 +108,13 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
   if (!o.serve) return { retriever, index, close: async () => undefined };
   // Online, only the small query encoder runs: that is CARE's point.
   const server = pair
-    ? await createServer({ index, query: `hf:${pair.queryDir}`, retriever })
+    ? await createServer({
+        index,
+        query: `hf:${pair.queryDir}`,
+        retriever,
+        fusion: pair.fusion,
+        ...(pair.dev ? { pageNote: devNote(pair.dev) } : {}),
+      })
     : await createServer({ index, retriever, pageNote: BM25_NOTE });
   const url = await server.listen(o.port);
   say(
@@ -123,19 +131,48 @@ async function demoPair(
   o: DemoOptions,
   work: string,
   say: (line: string) => void,
-): Promise<{ queryDir: string; docDir: string } | undefined> {
-  if (o.query && o.doc) return { queryDir: o.query, docDir: o.doc };
+): Promise<DemoPair | undefined> {
+  if (o.query && o.doc) return { queryDir: o.query, docDir: o.doc, fusion: DEFAULT_FUSION };
   if (o.query || o.doc) throw new CareError("--query and --doc name a trained pair: give both, or neither");
   if (o.train) {
     say("training a small CARE pair on the public data (a few minutes on a laptop; a rerun resumes)");
-    return trainSmallPair({ from: o.from, work: join(work, "pair"), settings: o.pairSettings, log: say });
+    const pair = await trainSmallPair({
+      from: o.from,
+      work: join(work, "pair"),
+      settings: o.pairSettings,
+      log: say,
+    });
+    say(devNote(pair.dev));
+    return pair;
   }
   const trained = o.trainedPair ?? trainedCarePair(FULL.name);
   if (existsSync(join(trained.queryDir, "config.json")) && existsSync(join(trained.docDir, "config.json"))) {
     say(`using the CARE pair trained by npm run experiment:care (${trained.queryDir}, ${trained.docDir})`);
-    return trained;
+    return { ...trained, fusion: DEFAULT_FUSION };
   }
   return undefined;
+}
+
+interface DemoPair {
+  queryDir: string;
+  docDir: string;
+  fusion: Fusion;
+  /** How the pair did on the dev split held apart from its training, when the demo trained it. */
+  dev?: FusionChoice;
+}
+
+/** The dev split's verdict, for the console and the page: plainly, whether hybrid beats BM25 alone. */
+function devNote(dev: FusionChoice): string {
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const chosen = dev.fused.find((f) => JSON.stringify(f.fusion) === JSON.stringify(dev.best))!;
+  const verdict =
+    chosen.ndcg10 > dev.lexical
+      ? "better than BM25 alone"
+      : "NOT better than BM25 alone: a pair trained from random weights in minutes adds little";
+  return (
+    `dev split (question-answer rows held apart from training), nDCG@10: BM25 ${pct(dev.lexical)}, ` +
+    `the CARE pair alone ${pct(dev.dense)}, ${hybridPrefix(dev.best)} ${pct(chosen.ndcg10)} (${verdict})`
+  );
 }
 
 export function register(program: Command): void {

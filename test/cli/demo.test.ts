@@ -66,6 +66,55 @@ describe("care demo (the README's main job) without a trained pair", () => {
     }
   });
 
+  it("with --train, trains a CARE pair through the library and serves hybrid search over it", async () => {
+    // Steps and sizes cut to seconds: this checks the path, not the pair's quality (see the note in docs).
+    const tiny = { layers: 1, hidden: 32, heads: 2 };
+    const step = { steps: 2, lr: 1e-3, batchSize: 4 };
+    const lines: string[] = [];
+    const demo = await runDemo(
+      {
+        from: DATA,
+        work,
+        serve: true,
+        port: 0,
+        train: true,
+        pairSettings: {
+          doc: tiny,
+          query: tiny,
+          queryMaxLength: 16,
+          docMaxLength: 24,
+          symmetric: { ...step, groupSize: 2 },
+          stage1: step,
+          stage2: { ...step, groupSize: 2 },
+          loraRank: 2,
+          devRows: 40,
+          devQueries: 10,
+        },
+        corpus: "MedicalDialogue-Retrieval",
+      },
+      (l) => lines.push(l),
+    );
+    try {
+      expect(demo.retriever).toBe("hybrid");
+      const log = lines.join("\n");
+      for (const stage of ["1/3 document encoder", "2/3 CARE stage I", "3/3 CARE stage II"])
+        expect(log).toContain(stage);
+      // The dev split's scores, and the fusion it chose, are said in the console and on the page.
+      expect(log).toMatch(/dev split .* nDCG@10: BM25 \d+\.\d\d, the CARE pair alone \d+\.\d\d, hybrid/);
+      const res = await fetch(`${demo.url}/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "糖尿病饮食", top_k: 3 }),
+      });
+      const body = (await res.json()) as { retriever: string; hits: unknown[] };
+      expect(body.retriever).toBe("hybrid");
+      expect(body.hits).toHaveLength(3);
+      expect(await (await fetch(`${demo.url}/`)).text()).toMatch(/dev split/);
+    } finally {
+      await demo.close();
+    }
+  });
+
   it("says exactly which files it needs when the data is missing", async () => {
     await expect(
       runDemo({ from: join(work, "nowhere"), work, serve: false, port: 0 }, () => undefined),
