@@ -13,6 +13,7 @@ import { denseModel } from "../bench/dense-model.js";
 import { chooseFusion, type FusionChoice } from "../bench/fusion-choice.js";
 import type { Doc } from "../core/doc.js";
 import type { Fusion } from "../core/spec.js";
+import type { Pooling } from "../models/family.js";
 import { openCareEmbedder } from "../embed/load.js";
 import { Bm25Search } from "../lexical/bm25-search.js";
 import { buildTrain } from "../mine/build-train.js";
@@ -42,6 +43,10 @@ export interface SmallPairSettings {
   stage1: StageSettings;
   stage2: StageSettings;
   loraRank: number;
+  /** Pooling of both encoders (the recipe's: CLS for the query side, last token for documents). */
+  pooling?: Pooling;
+  /** Stage-II rows trained on, spread over the training file (all when absent). */
+  trainRows?: number;
   /** Question-answer rows held apart from training: their answers are the dev corpus ... */
   devRows: number;
   /** ... and the first of them the dev queries. */
@@ -93,12 +98,15 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
     log(`building the training sets (no text of the evaluation suite) into ${sets}`);
     await buildTrain({ from: o.from, out: sets });
   }
-  const stage2Data = join(sets, `stage2.without-dev${s.devRows}.jsonl`);
+  const stage2Data = join(
+    sets,
+    `stage2.without-dev${s.devRows}${s.trainRows ? `.spread${s.trainRows}` : ""}.jsonl`,
+  );
   const devData = join(sets, `dev${s.devRows}.jsonl`);
   const texts = s.stage1.steps * s.stage1.batchSize;
   const stage1Data = join(sets, `stage1.without-dev${s.devRows}.spread${texts}.jsonl`);
-  if (!existsSync(stage1Data)) {
-    const dev = await holdApart(join(sets, "stage2.jsonl"), stage2Data, devData, s.devRows);
+  if (![stage1Data, stage2Data, devData].every((f) => existsSync(f))) {
+    const dev = await holdApart(join(sets, "stage2.jsonl"), stage2Data, devData, s.devRows, s.trainRows);
     await spread(join(sets, "stage1.jsonl"), stage1Data, texts, dev);
   }
 
@@ -134,6 +142,7 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
   await stage("1/3 document encoder, trained on its own", doc, s.symmetric, stage2Data, () =>
     trainSymmetric({
       model: docInit,
+      pooling: s.pooling,
       data: stage2Data,
       out: join(runs, "doc"),
       ...lengths,
@@ -154,6 +163,7 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
         data: stage1Data,
         out: join(runs, "stage1"),
         maxLength: s.queryMaxLength,
+        pooling: s.pooling,
         ...common,
         ...optim(s.stage1),
       }),
@@ -171,6 +181,8 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
         data: stage2Data,
         out: join(runs, "stage1+2"),
         lora: { rank: s.loraRank, alpha: 2 * s.loraRank },
+        queryPooling: s.pooling,
+        docPooling: s.pooling,
         ...lengths,
         ...common,
         ...optim(s.stage2),
@@ -189,20 +201,21 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
  * The last `n` question-answer rows of the stage-II file become the dev split; the rest is the
  * training file. Returns every text of the dev rows, which stage I must not see either.
  */
-async function holdApart(from: string, train: string, dev: string, n: number): Promise<Set<string>> {
+async function holdApart(
+  from: string,
+  train: string,
+  dev: string,
+  n: number,
+  trainRows?: number,
+): Promise<Set<string>> {
   const rows: { text: string; row: Stage2Row }[] = [];
   for await (const { text } of readLines(from))
     if (text.trim()) rows.push({ text, row: JSON.parse(text) as Stage2Row });
   const retrieval = rows.flatMap((r, i) => (r.row.type === RETRIEVAL_TYPE ? [i] : []));
   const held = new Set(retrieval.slice(-n));
   writeFileAtomic(dev, [...held].map((i) => rows[i].text).join("\n") + "\n");
-  writeFileAtomic(
-    train,
-    rows
-      .filter((_, i) => !held.has(i))
-      .map((r) => r.text)
-      .join("\n") + "\n",
-  );
+  const rest = rows.filter((_, i) => !held.has(i)).map((r) => r.text);
+  writeFileAtomic(train, spreadOver(rest, trainRows ?? rest.length).join("\n") + "\n");
   return new Set([...held].flatMap((i) => [rows[i].row.query, ...rows[i].row.pos]));
 }
 
@@ -280,8 +293,13 @@ async function spread(from: string, to: string, n: number, skip: Set<string>): P
   const all: string[] = [];
   for await (const { text } of readLines(from))
     if (text.trim() && !skip.has((JSON.parse(text) as { query: string }).query)) all.push(text);
+  writeFileAtomic(to, spreadOver(all, n).join("\n") + "\n");
+}
+
+/** `n` items evenly spaced over `all` (all of them when there are no more than `n`). */
+function spreadOver<T>(all: readonly T[], n: number): T[] {
   const step = Math.max(1, all.length / n);
-  const picked: string[] = [];
+  const picked: T[] = [];
   for (let i = 0; i < all.length && picked.length < n; i += step) picked.push(all[Math.floor(i)]);
-  writeFileAtomic(to, picked.join("\n") + "\n");
+  return picked;
 }

@@ -87,6 +87,7 @@ describe("care demo (the README's main job) without a trained pair", () => {
           stage1: step,
           stage2: { ...step, groupSize: 2 },
           loraRank: 2,
+          trainRows: 64,
           devRows: 40,
           devQueries: 10,
         },

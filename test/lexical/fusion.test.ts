@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { blendScores, fuseRankings, reciprocalRankFusion } from "../../src/lexical/fusion.js";
 import { hybridModel } from "../../src/bench/hybrid-model.js";
+import { chooseFusion } from "../../src/bench/fusion-choice.js";
 import type { BenchModel } from "../../src/core/bench-model.js";
 
 const lexical = [
@@ -133,5 +134,36 @@ describe("the hybrid BenchModel", () => {
     expect(scores[0]).toBeCloseTo(0.5, 12);
     expect(scores[1]).toBeCloseTo(0.25, 12);
     expect(scores[2]).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe("chooseFusion (picking a fusion on labelled dev queries)", () => {
+  it("scores BM25, dense and each fusion by mean nDCG@10 and picks the best", () => {
+    // One query, d2 relevant. BM25 ranks d1, d2; dense ranks d2 first, d3, then d1.
+    const qrels = new Map([["q", new Map([["d2", 1]])]]);
+    const lexicalRun = [
+      [
+        { id: "d1", score: 10 },
+        { id: "d2", score: 9 },
+      ],
+    ];
+    const denseRun = [
+      [
+        { id: "d2", score: 0.9 },
+        { id: "d3", score: 0.5 },
+        { id: "d1", score: 0.1 },
+      ],
+    ];
+    const choice = chooseFusion(["q"], lexicalRun, denseRun, qrels, [
+      { method: "blend", weight: 0.1 },
+      { method: "rrf", k: 60 },
+    ]);
+    // BM25: d2 at rank 2 → 1/log2(3). Dense: rank 1 → 1.
+    expect(choice.lexical).toBeCloseTo(1 / Math.log2(3), 12);
+    expect(choice.dense).toBe(1);
+    // blend 0.1: d1 = 0.9·1 + 0.1·0 = 0.9, d2 = 0.9·0 + 0.1·1 = 0.1 → d2 second.
+    // rrf: d2 = 1/62 + 1/61 > d1 = 1/61 + 1/63 → d2 first.
+    expect(choice.fused.map((f) => f.ndcg10)).toEqual([1 / Math.log2(3), 1]);
+    expect(choice.best).toEqual({ method: "rrf", k: 60 });
   });
 });
