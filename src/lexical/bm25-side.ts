@@ -51,10 +51,6 @@ export function buildBm25Side(dir: string, options: { progress?: boolean; batchS
   }
 }
 
-export function hasBm25Side(dir: string): boolean {
-  return existsSync(join(dir, BM25_FILE));
-}
-
 /** A match of the BM25 side: the document's key in the store, its id and score. */
 export interface KeyedHit {
   key: number;

@@ -13,7 +13,7 @@ export const RETRIEVERS: readonly RetrieverKind[] = ["dense", "bm25", "hybrid"];
  * Candidates each side contributes to a hybrid answer, at least. A document the other side ranks first
  * must be in this side's list to gain from it, so the lists go deeper than the hits asked for.
  */
-export const HYBRID_DEPTH = 100;
+const HYBRID_DEPTH = 100;
 
 export interface RetrievedHit {
   id: string;
