@@ -13,7 +13,6 @@ import { denseModel } from "../bench/dense-model.js";
 import { chooseFusion, type FusionChoice } from "../bench/fusion-choice.js";
 import type { Doc } from "../core/doc.js";
 import type { Fusion } from "../core/spec.js";
-import type { Pooling } from "../models/family.js";
 import { openCareEmbedder } from "../embed/load.js";
 import { Bm25Search } from "../lexical/bm25-search.js";
 import { buildTrain } from "../mine/build-train.js";
@@ -43,8 +42,6 @@ export interface SmallPairSettings {
   stage1: StageSettings;
   stage2: StageSettings;
   loraRank: number;
-  /** Pooling of both encoders (the recipe's: CLS for the query side, last token for documents). */
-  pooling?: Pooling;
   /** Stage-II rows trained on, spread over the training file (all when absent). */
   trainRows?: number;
   /** Question-answer rows held apart from training: their answers are the dev corpus ... */
@@ -142,7 +139,6 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
   await stage("1/3 document encoder, trained on its own", doc, s.symmetric, stage2Data, () =>
     trainSymmetric({
       model: docInit,
-      pooling: s.pooling,
       data: stage2Data,
       out: join(runs, "doc"),
       ...lengths,
@@ -163,7 +159,6 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
         data: stage1Data,
         out: join(runs, "stage1"),
         maxLength: s.queryMaxLength,
-        pooling: s.pooling,
         ...common,
         ...optim(s.stage1),
       }),
@@ -181,8 +176,6 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
         data: stage2Data,
         out: join(runs, "stage1+2"),
         lora: { rank: s.loraRank, alpha: 2 * s.loraRank },
-        queryPooling: s.pooling,
-        docPooling: s.pooling,
         ...lengths,
         ...common,
         ...optim(s.stage2),
