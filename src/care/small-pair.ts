@@ -21,8 +21,8 @@ import { charsFromFile, makeTiny } from "../models/make-tiny.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { readLines } from "../util/jsonl.js";
 import { TRAINING_CARD } from "./encoder.js";
-import { trainStage1 } from "./stage1.js";
-import { trainStage2 } from "./stage2.js";
+import { trainStage1 } from "./train-stage1.js";
+import { trainStage2 } from "./train-stage2.js";
 import { trainSymmetric } from "./symmetric.js";
 
 export interface StageSettings {

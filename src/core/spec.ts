@@ -2,7 +2,6 @@ import { CareError } from "./errors.js";
 
 /**
  * Model spec strings, one grammar everywhere (bench, index, serve, mine, curate):
-
  * `bm25`, `hf:<dir>`, `care:<query-dir>,<doc-dir>`, `gguf:<file>`, `openai:<base-url>#<model>`, and
  * `hybrid[(rrf=<k>|blend=<w>)]:<dense-spec>`, BM25 fused with one of the dense ones.
  * A checkpoint "dir" may also be a Hub id, `<org>/<name>[@<revision>]`: an existing local path wins,
