@@ -33,6 +33,7 @@ export { formatRun, formatTrecQrels, readTrecRun, readQrelsFile } from "./bench/
 export { denseModel, type DenseModelOptions } from "./bench/dense-model.js";
 export { loadBenchModel, type LoadBenchModelOptions } from "./bench/load-model.js";
 export { hybridModel } from "./bench/hybrid-model.js";
+export { chooseFusion, FUSION_CANDIDATES, type FusionChoice } from "./bench/fusion-choice.js";
 export { buildLeaderboard, type Leaderboard } from "./bench/report/leaderboard.js";
 export { collectResults, taskCatalog } from "./bench/report/collect.js";
 export { leaderboardMarkdown } from "./bench/report/markdown.js";

@@ -1,7 +1,6 @@
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec } from "../core/spec.js";
 import { denseModel } from "./dense-model.js";
-import { hybridModel } from "./hybrid-model.js";
 import type { BenchModel } from "../core/bench-model.js";
 
 export interface LoadBenchModelOptions {
@@ -16,10 +15,13 @@ export interface LoadBenchModelOptions {
 export async function loadBenchModel(spec: string, options: LoadBenchModelOptions = {}): Promise<BenchModel> {
   const parsed = parseSpec(spec);
   if (parsed.kind === "bm25") return (await import("../lexical/bm25.js")).createBm25Model();
-  if (parsed.kind === "hybrid")
+  if (parsed.kind === "hybrid") {
+    // Imported here, as BM25 is: jieba (a native addon) loads only when a lexical model is asked for.
+    const { hybridModel } = await import("./hybrid-model.js");
     return hybridModel(
       denseModel(await loadEmbedder(parsed.dense), { batchSize: options.batchSize }),
       parsed.fusion,
     );
+  }
   return denseModel(await loadEmbedder(parsed), { batchSize: options.batchSize });
 }

@@ -20,7 +20,7 @@ import { RETRIEVAL_TYPE, type Stage2Row } from "../mine/records.js";
 import { charsFromFile, makeTiny } from "../models/make-tiny.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { readLines } from "../util/jsonl.js";
-import { TRAINING_CARD } from "./encoder.js";
+import { TRAINING_CARD } from "../train/st-folder.js";
 import { trainStage1 } from "./train-stage1.js";
 import { trainStage2 } from "./train-stage2.js";
 import { trainSymmetric } from "./symmetric.js";
