@@ -143,7 +143,8 @@ describe("/search by retriever", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ input: "x", model: "query" }),
       });
-      expect(emb.status).toBe(404);
+      expect(emb.status).toBe(400);
+      expect(((await emb.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
       expect(await (await fetch(url)).text()).toContain("BM25 alone");
     } finally {
       await server.close();
