@@ -98,6 +98,8 @@ export class Bm25Side {
         }
       })();
       const index = InvertedIndex.build(tokens);
+      // jieba loads its dictionary on first use (~0.3 s): here, not in the first request.
+      tokenize("");
       return new Bm25Side(new Bm25Scorer(index, BM25_DEFAULTS), ids, keyOf);
     } finally {
       db.close();
