@@ -7,7 +7,16 @@ export type { Doc } from "./core/doc.js";
 export type { Embedder, TaskHint } from "./core/embedder.js";
 export { docText } from "./core/doc.js";
 export { normalize } from "./util/vector.js";
-export { parseSpec, formatSpec, SPEC_GRAMMAR, type ModelSpec } from "./core/spec.js";
+export {
+  parseSpec,
+  formatSpec,
+  parseFusionText,
+  SPEC_GRAMMAR,
+  DEFAULT_FUSION,
+  type ModelSpec,
+  type DenseSpec,
+  type Fusion,
+} from "./core/spec.js";
 export type * from "./core/task.js";
 export type { BenchModel, Hit } from "./core/bench-model.js";
 export { loadTask, loadTaskMeta, findTasks, type LoadTaskOptions } from "./tasks/load.js";
@@ -23,6 +32,8 @@ export { evaluateRun, type RunEvaluation } from "./bench/eval-run.js";
 export { formatRun, formatTrecQrels, readTrecRun, readQrelsFile } from "./bench/trec-files.js";
 export { denseModel, type DenseModelOptions } from "./bench/dense-model.js";
 export { loadBenchModel, type LoadBenchModelOptions } from "./bench/load-model.js";
+export { hybridModel } from "./bench/hybrid-model.js";
+export { chooseFusion, FUSION_CANDIDATES, type FusionChoice } from "./bench/fusion-choice.js";
 export { buildLeaderboard, type Leaderboard } from "./bench/report/leaderboard.js";
 export { collectResults, taskCatalog } from "./bench/report/collect.js";
 export { leaderboardMarkdown } from "./bench/report/markdown.js";
@@ -58,6 +69,8 @@ export {
 export { createBm25Model } from "./lexical/bm25.js";
 export { BM25_DEFAULTS, type Bm25Params } from "./lexical/bm25-scorer.js";
 export { tokenize as jiebaTokenize } from "./lexical/tokenize.js";
+export { fuseRankings, reciprocalRankFusion, blendScores } from "./lexical/fusion.js";
+export { buildBm25Side, Bm25Side, type KeyedHit } from "./lexical/bm25-side.js";
 export { OpenAIEmbedder, embeddingsUrl, type OpenAIEmbedderOptions } from "./embed/openai.js";
 export { Graph, type DType, type Dim, type Value, type Node as GraphNode } from "./graph/ir.js";
 export { toOnnxBytes, saveModel } from "./graph/onnx.js";
@@ -153,7 +166,7 @@ export { loadEmbedder, type LoadOptions } from "./embed/load.js";
 export { checkpointDir, pullModel, type PullOptions } from "./hub/pull.js";
 export { parseHubId, type HubRef } from "./hub/id.js";
 export { hubSettings, type HubSettings } from "./hub/settings.js";
-export { buildIndex, type BuildIndexOptions, type BuildReport } from "./store/build.js";
+export { buildIndex, DOCUMENTS_ONLY, type BuildIndexOptions, type BuildReport } from "./store/build.js";
 export {
   openIndex,
   type OpenIndexOptions,
@@ -164,6 +177,7 @@ export {
 export { readManifest, type IndexManifest, type ModelIdentity, type Quantization } from "./store/manifest.js";
 export { recallAtK } from "./store/recall.js";
 export { createServer, type CareServer, type ServerOptions } from "./serve/server.js";
+export { RETRIEVERS, type RetrieverKind } from "./serve/retriever.js";
 export { GgufEmbedder, type GgufEmbedderOptions } from "./embed/gguf.js";
 export { convertToGguf, type ConvertResult } from "./gguf/convert.js";
 export { GGUF_OUT_TYPES, type GgufOutType } from "./gguf/tensor-type.js";
@@ -244,6 +258,12 @@ export { CARE_DEFAULTS } from "./care/defaults.js";
 export { trainStage1, docSpec, type Stage1Options } from "./care/train-stage1.js";
 export { trainStage2, type Stage2Options, type ContrastiveOptions } from "./care/train-stage2.js";
 export { trainSymmetric, type SymmetricOptions } from "./care/symmetric.js";
+export {
+  trainSmallPair,
+  SMALL_PAIR,
+  type SmallPairOptions,
+  type SmallPairSettings,
+} from "./care/small-pair.js";
 export type { TrainOutcome } from "./care/outcome.js";
 export type { OptimOptions } from "./care/optim.js";
 export { embedDocuments, DocEmbeddingCache, type EmbeddedDocuments } from "./care/doc-cache.js";

@@ -26,3 +26,23 @@ describe("model spec strings", () => {
     }
   });
 });
+
+describe("hybrid specs", () => {
+  it("default to reciprocal rank fusion with k = 60 and round-trip", () => {
+    expect(parseSpec("hybrid:care:q,d")).toEqual({
+      kind: "hybrid",
+      dense: { kind: "care", queryDir: "q", docDir: "d" },
+      fusion: { method: "rrf", k: 60 },
+    });
+    for (const s of ["hybrid:hf:m", "hybrid(rrf=10):gguf:/x.gguf", "hybrid(blend=0.3):openai:http://h/v1#m"])
+      expect(formatSpec(parseSpec(s))).toBe(s);
+    expect(parseSpec("hybrid(blend=0.3):hf:m")).toMatchObject({ fusion: { method: "blend", weight: 0.3 } });
+  });
+  it("refuse a fusion out of range and a non-dense inner spec", () => {
+    expect(() => parseSpec("hybrid(blend=1.5):hf:m")).toThrow(/blend=<w> needs 0 ≤ w ≤ 1/);
+    expect(() => parseSpec("hybrid(rrf=-1):hf:m")).toThrow(/rrf=<k> needs k ≥ 0/);
+    expect(() => parseSpec("hybrid:bm25")).toThrow(/hybrid fuses BM25 with a dense model/);
+    expect(() => parseSpec("hybrid:hybrid:hf:m")).toThrow(/hybrid fuses BM25 with a dense model/);
+    expect(() => parseSpec("hybrid:")).toThrow(/expected bm25/);
+  });
+});

@@ -3,7 +3,8 @@ import { positiveInt, positiveNumber } from "./args.js";
 import type { Embedder } from "../core/embedder.js";
 import { loadEmbedder } from "../embed/load.js";
 import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
-import { buildIndex } from "../store/build.js";
+import { buildIndex, DOCUMENTS_ONLY } from "../store/build.js";
+import { buildBm25Side } from "../lexical/bm25-side.js";
 import { QUANTIZATIONS, type Quantization } from "../store/manifest.js";
 import { CareError } from "../core/errors.js";
 import { printResult } from "./output.js";
@@ -29,8 +30,9 @@ interface IndexOptions {
  * model on every listed server, each an encoder of its own so batches fan out across them.
  */
 async function openEncoders(spec: string, endpoints: string[], threads?: number): Promise<Embedder[]> {
-  if (endpoints.length === 0) return [await loadEmbedder(spec, { threads })];
   const parsed = parseSpec(spec);
+  if (parsed.kind === "bm25") return [DOCUMENTS_ONLY];
+  if (endpoints.length === 0) return [await loadEmbedder(parsed, { threads })];
   if (parsed.kind !== "openai")
     throw new CareError(`--endpoint needs an openai:<base-url>#<model> --doc spec, got "${spec}"`);
   const urls = [...new Set([parsed.baseUrl, ...endpoints.map((u) => u.replace(/\/+$/, ""))])];
@@ -40,8 +42,13 @@ async function openEncoders(spec: string, endpoints: string[], threads?: number)
 export function register(program: Command): void {
   program
     .command("index")
-    .description("encode a corpus with the document encoder into a searchable index (resumable)")
-    .requiredOption("--doc <spec>", `document encoder: ${SPEC_GRAMMAR}`)
+    .description(
+      "encode a corpus with the document encoder into a searchable index, with its BM25 side (resumable)",
+    )
+    .requiredOption(
+      "--doc <spec>",
+      `document encoder (bm25: documents and their BM25 side only, no vectors): ${SPEC_GRAMMAR}`,
+    )
     .requiredOption("--corpus <path>", "corpus JSONL ({_id,text,title?} a line) or a task folder")
     .requiredOption("--out <dir>", "index folder (created; an existing one is resumed)")
     .option("--append", "add this corpus to an index built from another one")
@@ -81,6 +88,7 @@ export function register(program: Command): void {
           saveEverySeconds: opts.saveEvery,
         });
         if (r.skips.count) process.stderr.write(`skipped ${r.skips.count} rows:\n${r.skips.summary()}\n`);
+        buildBm25Side(opts.out);
         printResult(
           {
             out: opts.out,

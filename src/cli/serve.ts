@@ -1,12 +1,15 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { nonNegativeInt, positiveInt } from "./args.js";
-import { SPEC_GRAMMAR } from "../core/spec.js";
+import { parseFusionText, SPEC_GRAMMAR, type Fusion } from "../core/spec.js";
+import { RETRIEVERS, type RetrieverKind } from "../serve/retriever.js";
 import { createServer } from "../serve/server.js";
 import { printResult } from "./output.js";
 
 interface ServeOptions {
   index: string;
-  query: string;
+  query?: string;
+  retriever?: RetrieverKind;
+  fusion?: Fusion;
   port: number;
   host: string;
   threads?: number;
@@ -24,9 +27,21 @@ export function register(program: Command): void {
       "serve an index: POST /search, POST /v1/embeddings (OpenAI-compatible), /healthz, /metrics, and a search page at /",
     )
     .requiredOption("--index <dir>", "index folder written by care index")
-    .requiredOption(
+    .option(
       "--query <spec>",
-      `query encoder (must pair with the index's document encoder): ${SPEC_GRAMMAR}`,
+      `query encoder (must pair with the index's document encoder; not needed by --retriever bm25): ${SPEC_GRAMMAR}`,
+    )
+    .addOption(
+      new Option(
+        "--retriever <kind>",
+        "what answers /search: the vectors (dense), the BM25 side (bm25), or both fused (hybrid); " +
+          "default dense with --query, bm25 without",
+      ).choices(RETRIEVERS),
+    )
+    .option(
+      "--fusion <f>",
+      "how hybrid fuses: rrf (reciprocal rank fusion, k 60), rrf=<k>, or blend=<w> (dense weight w)",
+      parseFusionText,
     )
     .option("--port <n>", "port (0 picks a free one)", nonNegativeInt, 8080)
     .option("--host <host>", "address to listen on", "127.0.0.1")
@@ -44,6 +59,8 @@ export function register(program: Command): void {
       const server = await createServer({
         index: opts.index,
         query: opts.query,
+        retriever: opts.retriever,
+        fusion: opts.fusion,
         threads: opts.threads,
         maxQueue: opts.maxQueue,
         maxBatch: opts.maxBatch,
@@ -55,8 +72,8 @@ export function register(program: Command): void {
       });
       const url = await server.listen(opts.port, opts.host);
       printResult(
-        { url, documents: server.index.count, openapi: `${url}/openapi.json` },
-        `care serve: ${server.index.count} documents, search page at ${url}/`,
+        { url, documents: server.index.count, retriever: server.retriever, openapi: `${url}/openapi.json` },
+        `care serve: ${server.index.count} documents, ${server.retriever} retriever, search page at ${url}/`,
       );
       let stopping = false;
       const stop = (signal: string) => {

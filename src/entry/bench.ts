@@ -21,6 +21,8 @@ export { evaluateRun, type RunEvaluation } from "../bench/eval-run.js";
 export { formatRun, formatTrecQrels, readTrecRun, readQrelsFile } from "../bench/trec-files.js";
 export { denseModel, type DenseModelOptions } from "../bench/dense-model.js";
 export { loadBenchModel, type LoadBenchModelOptions } from "../bench/load-model.js";
+export { fuseRankings, reciprocalRankFusion, blendScores } from "../lexical/fusion.js";
+export { chooseFusion, FUSION_CANDIDATES, type FusionChoice } from "../bench/fusion-choice.js";
 export { buildLeaderboard, type Leaderboard } from "../bench/report/leaderboard.js";
 export { collectResults, taskCatalog } from "../bench/report/collect.js";
 export { leaderboardMarkdown } from "../bench/report/markdown.js";

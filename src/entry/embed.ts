@@ -8,7 +8,16 @@ export type { Embedder, TaskHint } from "../core/embedder.js";
 export { docText } from "../core/doc.js";
 export { CareError } from "../core/errors.js";
 export { normalize } from "../util/vector.js";
-export { parseSpec, formatSpec, SPEC_GRAMMAR, type ModelSpec } from "../core/spec.js";
+export {
+  parseSpec,
+  formatSpec,
+  parseFusionText,
+  SPEC_GRAMMAR,
+  DEFAULT_FUSION,
+  type ModelSpec,
+  type DenseSpec,
+  type Fusion,
+} from "../core/spec.js";
 export { loadEmbedder, openCareEmbedder, type LoadOptions } from "../embed/load.js";
 export { HfEmbedder, type HfOptions } from "../embed/hf.js";
 export { CareEmbedder } from "../embed/care.js";

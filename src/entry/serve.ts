@@ -1,5 +1,6 @@
 /** `care-retrieval/serve`: the search service (Fastify) and the shapes of its HTTP API. */
 export { createServer, type CareServer, type ServerOptions } from "../serve/server.js";
+export { RETRIEVERS, type RetrieverKind } from "../serve/retriever.js";
 export {
   searchBody,
   embeddingsBody,

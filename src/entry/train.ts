@@ -68,6 +68,13 @@ export { CARE_DEFAULTS } from "../care/defaults.js";
 export { trainStage1, docSpec, type Stage1Options } from "../care/train-stage1.js";
 export { trainStage2, type Stage2Options, type ContrastiveOptions } from "../care/train-stage2.js";
 export { trainSymmetric, type SymmetricOptions } from "../care/symmetric.js";
+export {
+  trainSmallPair,
+  SMALL_PAIR,
+  type SmallPair,
+  type SmallPairOptions,
+  type SmallPairSettings,
+} from "../care/small-pair.js";
 export type { TrainOutcome } from "../care/outcome.js";
 export type { OptimOptions } from "../care/optim.js";
 export { embedDocuments, DocEmbeddingCache, type EmbeddedDocuments } from "../care/doc-cache.js";

@@ -38,6 +38,17 @@ export class InProcessBackend implements EncodeBackend {
   }
 }
 
+/** A server without an encoder (BM25 alone): nothing to encode with. */
+export class NoEncoderBackend implements EncodeBackend {
+  readonly info: EncoderInfo = { name: "none", dim: 0 };
+
+  encode(): Promise<Float32Array[]> {
+    return Promise.reject(new EncoderUnavailable("this server has no encoder: it serves BM25 alone"));
+  }
+
+  async close(): Promise<void> {}
+}
+
 /**
  * The encoder opened from a spec inside a worker thread. Should the worker die (out of memory, a
  * native crash), requests in flight fail as unavailable and the next request starts a fresh worker.

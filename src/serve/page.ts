@@ -2,9 +2,10 @@ import { escapeHtml } from "../util/html.js";
 
 /**
  * The search page at `/`: one self-contained HTML document with inline script, no build step. It posts
- * to /search, and highlights the query terms the server returns (jieba words) in each hit.
+ * to /search, highlights the query terms the server returns (jieba words) in each hit, and says which
+ * retriever answered. `note`, when given, stands under the title.
  */
-export function searchPage(title: string): string {
+export function searchPage(title: string, note?: string): string {
   return `<!doctype html>
 <html lang="zh">
 <head>
@@ -18,6 +19,7 @@ export function searchPage(title: string): string {
   button, select { font-size: 1rem; padding: .5rem .9rem; }
   #status { color: #666; margin: .8rem 0; min-height: 1.2rem; }
   #status.error { color: #b00; }
+  #note { background: #fff4d6; padding: .5rem .8rem; border-radius: 4px; }
   ol { padding-left: 1.5rem; }
   li { margin-bottom: 1rem; }
   .title { font-weight: 600; }
@@ -27,6 +29,7 @@ export function searchPage(title: string): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
+${note ? `<p id="note">${escapeHtml(note)}</p>` : ""}
 <form id="search">
   <input id="q" type="search" name="q" placeholder="输入问题，例如：糖尿病患者可以吃西瓜吗" autofocus maxlength="1000">
   <select id="k" aria-label="results"><option>10</option><option>20</option><option>50</option></select>
@@ -38,6 +41,7 @@ export function searchPage(title: string): string {
 const form = document.getElementById("search");
 const status = document.getElementById("status");
 const list = document.getElementById("hits");
+const RETRIEVERS = { bm25: "BM25", dense: "dense", hybrid: "hybrid (BM25 + dense)" };
 
 ${escapeHtml.toString()}
 
@@ -70,13 +74,16 @@ form.addEventListener("submit", async (ev) => {
     const body = await res.json();
     if (!res.ok) throw new Error(body.error ? body.error.message : res.statusText);
     const roundTrip = performance.now() - t0;
-    status.innerHTML = body.hits.length + " results · server <span id=\\"took\\">" + body.took_ms.toFixed(1) +
+    status.innerHTML = body.hits.length + " results by <span id=\\"retriever\\">" +
+      escapeHtml(RETRIEVERS[body.retriever] || body.retriever) + "</span> · server <span id=\\"took\\">" + body.took_ms.toFixed(1) +
       " ms</span> (encoder " + body.timing.encode_ms.toFixed(1) + " ms, index " + body.timing.search_ms.toFixed(1) +
       " ms) · round trip " + roundTrip.toFixed(1) + " ms";
     list.innerHTML = body.hits.map((h) =>
       '<li><div class="title">' + highlight(h.title || h.id, body.terms) + "</div>" +
       '<div class="text">' + highlight(h.text, body.terms) + "</div>" +
       '<div class="meta">' + escapeHtml(h.id) + " · score " + h.score.toFixed(4) + "</div></li>").join("");
+    // Which query the list now answers (a script driving the page waits on it).
+    status.dataset.query = query;
   } catch (e) {
     status.className = "error";
     status.textContent = String(e.message || e);

@@ -39,9 +39,14 @@ const Hit = Type.Object({
   text: Type.String(),
 });
 
+const RETRIEVER = Type.Union([Type.Literal("dense"), Type.Literal("bm25"), Type.Literal("hybrid")], {
+  description: "What answered: the vectors, the index's BM25 side, or both fused.",
+});
+
 export const SearchResponseSchema = Type.Object(
   {
     hits: Type.Array(Hit),
+    retriever: RETRIEVER,
     took_ms: Type.Number(),
     timing: Type.Object({ encode_ms: Type.Number(), search_ms: Type.Number() }),
     terms: Type.Array(Type.String(), { description: "Query terms the page highlights." }),
@@ -93,6 +98,7 @@ export const HealthSchema = Type.Object(
     documents: Type.Integer(),
     dim: Type.Integer(),
     mode: Type.String(),
+    retriever: RETRIEVER,
     query_model: Type.String(),
     document_model: Type.String(),
     queue_depth: Type.Integer(),

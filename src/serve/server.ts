@@ -2,6 +2,9 @@ import swagger from "@fastify/swagger";
 import type { TSchema } from "@sinclair/typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Embedder, TaskHint } from "../core/embedder.js";
+import { CareError } from "../core/errors.js";
+import { DEFAULT_FUSION, type Fusion } from "../core/spec.js";
+import { Bm25Side } from "../lexical/bm25-side.js";
 import { checkQueryEncoder } from "../store/manifest.js";
 import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
 import { indexTask } from "../store/search.js";
@@ -9,6 +12,7 @@ import { EncodeQueue, QueueFull } from "./encode-queue.js";
 import {
   EncoderUnavailable,
   InProcessBackend,
+  NoEncoderBackend,
   WorkerBackend,
   type EncodeBackend,
 } from "./encoder-backend.js";
@@ -16,6 +20,7 @@ import { embeddingsResponse } from "./embeddings-response.js";
 import { queryTerms } from "./highlight.js";
 import { ServerMetrics, timedBackend } from "./metrics.js";
 import { searchPage } from "./page.js";
+import { createRetriever, type RetrieverKind } from "./retriever.js";
 import {
   embeddingsBody,
   EmbeddingsResponseSchema,
@@ -33,8 +38,17 @@ import { VERSION } from "../util/version.js";
 export interface ServerOptions {
   /** Index folder (opened read-only) or an index already opened. */
   index: string | VectorIndex;
-  /** Model spec of the query encoder, run in a worker thread; or an Embedder, run in process. */
-  query: string | Embedder;
+  /**
+   * Model spec of the query encoder, run in a worker thread; or an Embedder, run in process. Only the
+   * bm25 retriever does without one (and /v1/embeddings then answers model_not_found).
+   */
+  query?: string | Embedder;
+  /** What answers /search; default dense with a query encoder, bm25 without. */
+  retriever?: RetrieverKind;
+  /** How the hybrid retriever fuses its two rankings (default reciprocal rank fusion, k 60). */
+  fusion?: Fusion;
+  /** A line the search page shows under its title (the demo says there which retriever it serves). */
+  pageNote?: string;
   /** Threads the encoder's runtime may use. */
   threads?: number;
   /** Requests that may wait for the encoder; beyond it they are answered 429. Default 64. */
@@ -55,6 +69,7 @@ export interface ServerOptions {
 export interface CareServer {
   readonly app: FastifyInstance;
   readonly index: VectorIndex;
+  readonly retriever: RetrieverKind;
   readonly queue: EncodeQueue;
   /** Starts listening; resolves to the base URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -85,18 +100,27 @@ const ERROR_TYPES: Record<number, string> = { 429: "rate_limit_error", 503: "ser
 export async function createServer(options: ServerOptions): Promise<CareServer> {
   const index =
     typeof options.index === "string" ? openIndex(options.index, options.indexOptions) : options.index;
+  const retriever = options.retriever ?? (options.query ? "dense" : "bm25");
   let backend: EncodeBackend;
+  let bm25: Bm25Side | undefined;
   try {
+    if (retriever !== "bm25" && index.manifest.dim === 0)
+      throw new CareError(`this index holds documents only; serve it with the bm25 retriever`, index.dir);
+    if (retriever !== "bm25" && !options.query)
+      throw new CareError(`the ${retriever} retriever needs a query encoder`);
+    if (retriever !== "dense") bm25 = Bm25Side.open(index.dir, index.count);
     backend =
-      typeof options.query === "string"
-        ? await WorkerBackend.start(options.query, options.threads)
-        : new InProcessBackend(options.query);
+      options.query === undefined
+        ? new NoEncoderBackend()
+        : typeof options.query === "string"
+          ? await WorkerBackend.start(options.query, options.threads)
+          : new InProcessBackend(options.query);
   } catch (e) {
     index.close();
     throw e;
   }
   try {
-    checkQueryEncoder(index.manifest, backend.info, index.dir);
+    if (options.query !== undefined) checkQueryEncoder(index.manifest, backend.info, index.dir);
   } catch (e) {
     await backend.close();
     index.close();
@@ -116,7 +140,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     maxQueue: options.maxQueue ?? 64,
     maxBatch: options.maxBatch ?? 32,
   });
-  const specName = typeof options.query === "string" ? options.query : options.query.name;
+  const specName = typeof options.query === "string" ? options.query : options.query?.name;
   const modelName = backend.info.name;
   let closing = false;
 
@@ -209,8 +233,16 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   const encodeOne = async (side: Side, text: string, task?: TaskHint): Promise<Float32Array> =>
     (await queue.encode(side, [text], task))[0];
 
+  const search = createRetriever(
+    retriever,
+    index,
+    bm25,
+    (text, task) => encodeOne("query", text, task),
+    options.fusion ?? DEFAULT_FUSION,
+  );
+
   app.get("/", { schema: { hide: true } }, (_req, reply) =>
-    sendHtml(reply, searchPage(`care · ${index.count} documents`)),
+    sendHtml(reply, searchPage(`care · ${index.count} documents`, options.pageNote)),
   );
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
@@ -223,6 +255,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       documents: index.count,
       dim: index.manifest.dim,
       mode: index.mode,
+      retriever,
       query_model: modelName,
       document_model: index.manifest.document.name,
       queue_depth: queue.depth,
@@ -243,26 +276,17 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       },
     },
     async (req) => {
-      const t0 = process.hrtime.bigint();
       const { query, top_k = 10, task } = req.body;
       if (query.trim() === "")
         throw new HttpError(400, "body.query: is empty", undefined, undefined, "query");
-      const vector = await encodeOne("query", query, taskHint(task));
-      const t1 = process.hrtime.bigint();
-      const hits = index.search(vector, top_k).map((h) => ({
-        id: h.id,
-        score: h.score,
-        title: h.title ?? null,
-        text: h.text,
-      }));
-      const t2 = process.hrtime.bigint();
-      const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
-      metrics.search.observe(ms(t1, t2) / 1e3);
+      const { hits, encodeMs, searchMs } = await search(query, top_k, taskHint(task));
+      metrics.search.observe(searchMs / 1e3);
       return {
         hits,
-        took_ms: ms(t0, t2),
+        retriever,
+        took_ms: encodeMs + searchMs,
         // Where the time went (as Vespa's `timing`): encoding includes the wait in the encoder queue.
-        timing: { encode_ms: ms(t0, t1), search_ms: ms(t1, t2) },
+        timing: { encode_ms: encodeMs, search_ms: searchMs },
         terms: queryTerms(query),
       };
     },
@@ -279,6 +303,14 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     },
     async (req) => {
       const { input, model, dimensions, encoding_format = "float" } = req.body;
+      if (options.query === undefined)
+        throw new HttpError(
+          400,
+          "body.model: this server has no encoder: it serves BM25 alone",
+          "invalid_request_error",
+          "model_not_found",
+          "model",
+        );
       const texts = typeof input === "string" ? [input] : input;
       if (texts.some((t) => t === ""))
         throw new HttpError(400, "body.input: must not contain empty strings", undefined, undefined, "input");
@@ -309,6 +341,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   return {
     app,
     index,
+    retriever,
     queue,
     async listen(port = 8080, host = "127.0.0.1") {
       return app.listen({ port, host });

@@ -23,7 +23,7 @@ export interface BuildIndexOptions {
   out: string;
   /**
    * Document encoders of one model. Batches go to whichever is free, so several remote endpoints
-   * serving the same model encode in parallel.
+   * serving the same model encode in parallel. `[DOCUMENTS_ONLY]` stores the documents without vectors.
    */
   encoders: Embedder[];
   /** Batches each encoder works on at once (remote endpoints overlap network and compute). Default 1. */
@@ -66,7 +66,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
   const manifest = prepareManifest(options, first, input.file, input.task);
   const store = DocStore.create(options.out, manifest.dim);
   try {
-    const graph = catchUpGraph(options.out, manifest, store);
+    const graph = manifest.dim > 0 ? catchUpGraph(options.out, manifest, store) : undefined;
     const total = await countLines(input.file);
     const progress = new Progress("index", total, "docs", options.progress === false);
     const skips = new SkipLog();
@@ -79,11 +79,12 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
     const commit = (docs: Doc[], vectors: Float32Array[]): void => {
       vectors.forEach((v, i) => checkVector(v, manifest.dim, docs[i].id));
       const keys = store.insert(docs, vectors);
+      added += docs.length;
+      progress.tick(docs.length);
+      if (!graph) return;
       const packed = new Float32Array(keys.length * manifest.dim);
       vectors.forEach((v, i) => packed.set(v, i * manifest.dim));
       graph.add(BigUint64Array.from(keys, BigInt), packed);
-      added += docs.length;
-      progress.tick(docs.length);
       if (Date.now() - lastSave >= saveEvery) {
         graph.save();
         lastSave = Date.now();
@@ -141,7 +142,7 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
     const concurrency = Math.max(1, options.concurrency ?? 1);
     await Promise.all(options.encoders.flatMap((e) => Array.from({ length: concurrency }, () => worker(e))));
 
-    graph.save();
+    graph?.save();
     store.checkpoint();
     progress.finish();
     const done = readManifest(options.out)!;
@@ -153,6 +154,22 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
     store.close();
   }
 }
+
+/**
+ * The "encoder" of an index that holds documents only, for BM25 alone (`care index --doc bm25`): it
+ * gives every document an empty vector, and the index it builds has width 0 and no ANN graph.
+ */
+export const DOCUMENTS_ONLY: Embedder = {
+  name: "bm25",
+  dim: 0,
+  async encodeQueries() {
+    throw new CareError("an index of documents only has no query encoder");
+  },
+  async encodeCorpus(docs) {
+    return docs.map(() => new Float32Array(0));
+  },
+  describe: () => ({ query: { documents_only: true }, document: { documents_only: true } }),
+};
 
 /** Creates the manifest, or checks an existing one against this run and records the corpus in it. */
 function prepareManifest(

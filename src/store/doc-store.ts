@@ -80,7 +80,10 @@ export class DocStore {
     return found;
   }
 
-  /** Stores documents with their vectors in one transaction; returns the keys they got, in order. */
+  /**
+   * Stores documents with their vectors in one transaction; returns the keys they got, in order. A
+   * store of width 0 holds documents only (an index for BM25 alone): its empty vectors are not kept.
+   */
   insert(docs: Doc[], vectors: Float32Array[]): number[] {
     if (docs.length !== vectors.length)
       throw new Error(`insert: ${docs.length} documents but ${vectors.length} vectors`);
@@ -95,7 +98,7 @@ export class DocStore {
             `document "${d.id}": encoder returned ${v.length} dimensions, expected ${this.dim}`,
           );
         const key = Number(doc.run(d.id, d.title ?? null, d.text).lastInsertRowid);
-        vec.run(key, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        if (this.dim > 0) vec.run(key, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
         keys.push(key);
       });
     })();
@@ -109,11 +112,21 @@ export class DocStore {
     const stmt = (this.docByKey ??= this.db.prepare("SELECT key, id, title, text FROM docs WHERE key = ?"));
     const out: StoredDoc[] = [];
     for (const k of keys) {
-      const r = stmt.get(k) as { key: number; id: string; title: string | null; text: string } | undefined;
-      if (r)
-        out.push({ key: r.key, id: r.id, text: r.text, ...(r.title !== null ? { title: r.title } : {}) });
+      const r = stmt.get(k) as DocRow | undefined;
+      if (r) out.push(storedDoc(r));
     }
     return out;
+  }
+
+  /** Documents with key > `after`, in key order, `batch` at a time (the BM25 side is built from them). */
+  *docsAfter(after: number, batch = 1024): Generator<StoredDoc[]> {
+    const stmt = this.db.prepare("SELECT key, id, title, text FROM docs WHERE key > ? ORDER BY key LIMIT ?");
+    for (let from = after; ;) {
+      const rows = stmt.all(from, batch) as DocRow[];
+      if (rows.length === 0) return;
+      yield rows.map(storedDoc);
+      from = rows[rows.length - 1].key;
+    }
   }
 
   /** Float vectors by key (for rescoring ANN candidates exactly). */
@@ -174,6 +187,17 @@ export class DocStore {
   close(): void {
     this.db.close();
   }
+}
+
+interface DocRow {
+  key: number;
+  id: string;
+  title: string | null;
+  text: string;
+}
+
+function storedDoc(r: DocRow): StoredDoc {
+  return { key: r.key, id: r.id, text: r.text, ...(r.title !== null ? { title: r.title } : {}) };
 }
 
 function toFloat32(b: Buffer): Float32Array {

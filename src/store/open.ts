@@ -30,6 +30,8 @@ export interface VectorIndex {
   readonly count: number;
   /** The `k` documents most similar to a normalised query vector, best first. */
   search(query: Float32Array, k: number): SearchHit[];
+  /** Documents by their keys (as the BM25 side returns them), in the order asked. */
+  documents(keys: readonly number[]): StoredDoc[];
   close(): void;
 }
 
@@ -49,6 +51,7 @@ export function openIndex(dir: string, options: OpenIndexOptions = {}): VectorIn
   const store = DocStore.openReadOnly(dir, manifest.dim);
   const mode = options.mode ?? "ann";
   try {
+    if (manifest.dim === 0) return new DocumentsOnlyIndex(dir, manifest, store);
     if (mode === "exact") return new ExactIndex(dir, manifest, store);
     const graph = AnnGraph.view(dir, {
       ...manifest,
@@ -65,6 +68,34 @@ export function openIndex(dir: string, options: OpenIndexOptions = {}): VectorIn
   } catch (e) {
     store.close();
     throw e;
+  }
+}
+
+/** An index built with `--doc bm25`: documents without vectors, searched through its BM25 side alone. */
+class DocumentsOnlyIndex implements VectorIndex {
+  readonly mode = "exact";
+  readonly count: number;
+  constructor(
+    readonly dir: string,
+    readonly manifest: IndexManifest,
+    private readonly store: DocStore,
+  ) {
+    this.count = store.count();
+  }
+
+  search(): SearchHit[] {
+    throw new CareError(
+      "this index holds documents only (built with --doc bm25): search it with BM25",
+      this.dir,
+    );
+  }
+
+  documents(keys: readonly number[]): StoredDoc[] {
+    return this.store.getByKeys(keys);
+  }
+
+  close(): void {
+    this.store.close();
   }
 }
 
@@ -91,6 +122,10 @@ class AnnIndex implements VectorIndex {
     ranked = ranked.slice(0, k);
     const docs = this.store.getByKeys(ranked.map((r) => r.key));
     return docs.map((d, i) => ({ ...d, score: ranked[i].score }));
+  }
+
+  documents(keys: readonly number[]): StoredDoc[] {
+    return this.store.getByKeys(keys);
   }
 
   close(): void {
@@ -122,6 +157,10 @@ class ExactIndex implements VectorIndex {
     const [hits] = exactTopK([query], corpus, this.rows.ids, k);
     const docs = this.store.getByKeys(hits.map((h) => this.keyOf.get(h.id)!));
     return docs.map((d, i) => ({ ...d, score: hits[i].score }));
+  }
+
+  documents(keys: readonly number[]): StoredDoc[] {
+    return this.store.getByKeys(keys);
   }
 
   close(): void {

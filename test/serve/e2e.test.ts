@@ -125,8 +125,9 @@ describe("care index + care serve with tiny checkpoints", () => {
       expect(marks).not.toContain("吗");
       expect(await page.locator("#took").textContent()).toMatch(/^\d+\.\d ms$/);
       expect(await page.locator("#status").textContent()).toMatch(
-        /^4 results · server \d+\.\d ms \(encoder \d+\.\d ms, index \d+\.\d ms\) · round trip \d+\.\d ms$/,
+        /^4 results by dense · server \d+\.\d ms \(encoder \d+\.\d ms, index \d+\.\d ms\) · round trip \d+\.\d ms$/,
       );
+      expect(await page.locator("#retriever").textContent()).toBe("dense");
     } finally {
       await browser.close();
     }

@@ -28,6 +28,8 @@ export interface paths {
                             documents: number;
                             dim: number;
                             mode: string;
+                            /** @description What answered: the vectors, the index's BM25 side, or both fused. */
+                            retriever: "dense" | "bm25" | "hybrid";
                             query_model: string;
                             document_model: string;
                             queue_depth: number;
@@ -124,6 +126,8 @@ export interface paths {
                                 title: string | null;
                                 text: string;
                             }[];
+                            /** @description What answered: the vectors, the index's BM25 side, or both fused. */
+                            retriever: "dense" | "bm25" | "hybrid";
                             took_ms: number;
                             timing: {
                                 encode_ms: number;
