@@ -3,8 +3,7 @@
  * and sentence-transformers read (library_name, pipeline_tag, tags, base_model), how to load it, how
  * it embeds, what it was trained on and how, and a results table when results are given.
  */
-import type { ModelCard } from "./card.js";
-import { queryPrompt } from "./card.js";
+import { type ModelCard, queryPrompt } from "./card.js";
 import type { StDense } from "./sentence-transformers.js";
 
 export interface ResultRow {

@@ -5,12 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { Graph } from "../../src/graph/ir.js";
 import { toOnnxBytes } from "../../src/graph/onnx.js";
-import { DROPOUT_SEED } from "../../src/models/family.js";
+import { DROPOUT_SEED, buildEncoder } from "../../src/models/family.js";
 import { Session, type Tensor } from "../../src/runtime/session.js";
 import { importGraph } from "../../src/train/params.js";
 import { checkGradients, weightedSum } from "../graph/grad-check.js";
 import { tinyEncoder, tokenFeeds, VOCAB } from "./tiny.js";
-import { buildEncoder } from "../../src/models/family.js";
 import { PrefixedSource } from "../../src/models/head.js";
 import { randomWeights, tinyConfig, tinyDims } from "../../src/models/make-tiny.js";
 import { MapTensorSource } from "../../src/weights/source.js";

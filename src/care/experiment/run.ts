@@ -19,7 +19,9 @@ import type { Doc } from "../../core/doc.js";
 import { CareError } from "../../core/errors.js";
 import type { Task } from "../../core/task.js";
 import { taskHint } from "../../bench/evaluators/evaluation.js";
-import { reciprocalRankFusion } from "../../bench/fusion.js";
+import { fuseRankings } from "../../lexical/fusion.js";
+import { DEFAULT_FUSION } from "../../core/spec.js";
+import { trecOrder } from "../../util/hit-order.js";
 import { denseModel } from "../../bench/dense-model.js";
 import { loadBenchModel } from "../../bench/load-model.js";
 import { loadEmbedder } from "../../embed/load.js";
@@ -516,7 +518,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     for (const seed of c.seeds) recs.push(await evaluateRun(m, seed, specOf(m, seed)));
     add(m, c.seeds, recs);
   }
-  // Hybrid: BM25 and the CARE stage I+II ranking fused per query (RRF); STS and clustering read the
+  // Hybrid: BM25 and the CARE stage I+II ranking fused per query as `hybrid:` fuses them by default
+  // (RRF, k 60), from the rankings kept; STS and clustering read the
   // dense side alone (fusion applies to rankings).
   const hybrid: TaskRecord[][] = c.seeds.map((seed) => {
     const dense = modelRuns.find((m) => m.name === HYBRID_DENSE)!.records[c.seeds.indexOf(seed)];
@@ -526,7 +529,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       const denseRun = readJson<Rankings>(rankingFile(HYBRID_DENSE, seed, task.meta.name))!;
       const fused = new Map<string, Hit[]>();
       for (const q of Object.keys(denseRun))
-        fused.set(q, reciprocalRankFusion([lexical[q] ?? [], denseRun[q]]));
+        fused.set(q, fuseRankings(trecOrder(lexical[q] ?? [], q), trecOrder(denseRun[q], q), DEFAULT_FUSION));
       return rankingRecord(task, fused, task.data.qrels);
     });
   });
