@@ -69,12 +69,12 @@ const care = await loadEmbedder(`care:${query.dir},${doc.dir}`);
 // 3. Index the corpus with the document side, then search with the query side (the task's instruction
 // is remembered by the index and prepended to queries).
 await buildIndex({ corpus: task, out: join(work, "index"), encoders: [care], progress: false });
-const index = openIndex(join(work, "index"));
+const index = await openIndex(join(work, "index"));
 const hits = await search(index, care, "糖尿病人能吃西瓜吗", { topK: 2 });
 console.log(
-  `${index.count} documents indexed; top hits: ${hits.map((h) => `${h.id} (${h.score.toFixed(3)})`).join(", ")}`,
+  `${await index.count()} documents indexed; top hits: ${hits.map((h) => `${h.id} (${h.score.toFixed(3)})`).join(", ")}`,
 );
 
-index.close();
+await index.close();
 await care.close?.();
 rmSync(work, { recursive: true, force: true });

@@ -167,13 +167,15 @@ export { checkpointDir, pullModel, type PullOptions } from "./hub/pull.js";
 export { parseHubId, type HubRef } from "./hub/id.js";
 export { hubSettings, type HubSettings } from "./hub/settings.js";
 export { buildIndex, DOCUMENTS_ONLY, type BuildIndexOptions, type BuildReport } from "./store/build.js";
+export { openIndex, type OpenIndexOptions } from "./store/open.js";
 export {
-  openIndex,
-  type OpenIndexOptions,
+  StoreUnavailable,
   type SearchHit,
   type SearchMode,
-  type VectorIndex,
-} from "./store/open.js";
+  type StoreDoc,
+  type VectorStore,
+} from "./store/store.js";
+export { parseFilter, type Fields, type FieldValue, type Filter } from "./store/filter.js";
 export { readManifest, type IndexManifest, type ModelIdentity, type Quantization } from "./store/manifest.js";
 export { recallAtK } from "./store/recall.js";
 export { createServer, type CareServer, type ServerOptions } from "./serve/server.js";

@@ -4,7 +4,8 @@ import { VectorStore } from "@langchain/core/vectorstores";
 import type { Embedder, TaskHint } from "../core/embedder.js";
 import { CareError } from "../core/errors.js";
 import { loadEmbedder, type LoadOptions } from "../embed/load.js";
-import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
+import { openIndex, type OpenIndexOptions } from "../store/open.js";
+import type { VectorStore as CareStore } from "../store/store.js";
 import { indexTask } from "../store/search.js";
 
 /**
@@ -65,7 +66,7 @@ export class CareVectorStore extends VectorStore {
   declare embeddings: CareEmbeddings;
 
   constructor(
-    readonly index: VectorIndex,
+    readonly index: CareStore,
     embeddings: CareEmbeddings,
   ) {
     super(embeddings, {});
@@ -95,7 +96,7 @@ export class CareVectorStore extends VectorStore {
   }
 
   async addVectors(_vectors: number[][], _documents: DocumentInterface[]): Promise<never> {
-    throw new CareError(`${this.index.dir}: a care index is read-only; add documents with care index`);
+    throw new CareError(`${this.index.location}: a care index is read-only; add documents with care index`);
   }
 
   async addDocuments(documents: DocumentInterface[]): Promise<never> {
@@ -116,7 +117,7 @@ export class CareVectorStore extends VectorStore {
 
   /** Closes the index and the embedder. */
   async close(): Promise<void> {
-    this.index.close();
+    await this.index.close();
     await this.embeddings.close();
   }
 }

@@ -6,7 +6,8 @@ import { TextNode, type NodeWithScore } from "@llamaindex/core/schema";
 import { extractText } from "@llamaindex/core/utils";
 import type { Embedder, TaskHint } from "../core/embedder.js";
 import { loadEmbedder, type LoadOptions } from "../embed/load.js";
-import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
+import { openIndex, type OpenIndexOptions } from "../store/open.js";
+import type { VectorStore } from "../store/store.js";
 import { indexTask, search } from "../store/search.js";
 
 /**
@@ -53,7 +54,7 @@ export class CareEmbedding extends BaseEmbedding {
  */
 export class CareRetriever extends BaseRetriever {
   constructor(
-    readonly index: VectorIndex,
+    readonly index: VectorStore,
     readonly embedder: Embedder,
     readonly options: { topK?: number; task?: TaskHint } = {},
   ) {
@@ -85,7 +86,7 @@ export class CareRetriever extends BaseRetriever {
 
   /** Closes the index and the embedder. */
   async close(): Promise<void> {
-    this.index.close();
+    await this.index.close();
     await this.embedder.close?.();
   }
 }

@@ -9,6 +9,7 @@ import { register as registerReport } from "./report.js";
 import { register as registerEvalRun } from "./eval-run.js";
 import { register as registerIndex } from "./index-cmd.js";
 import { register as registerServe } from "./serve.js";
+import { register as registerUpdate } from "./update.js";
 import { register as registerCurate } from "./curate.js";
 import { register as registerMine } from "./mine.js";
 import { register as registerTrain } from "./train.js";
@@ -25,6 +26,7 @@ const modules: ((program: Command) => void)[] = [
   registerEvalRun,
   registerIndex,
   registerServe,
+  registerUpdate,
   registerCurate,
   registerMine,
   registerTrain,

@@ -5,6 +5,7 @@ import { loadEmbedder } from "../embed/load.js";
 import { parseSpec, SPEC_GRAMMAR } from "../core/spec.js";
 import { buildIndex, DOCUMENTS_ONLY } from "../store/build.js";
 import { buildBm25Side } from "../lexical/bm25-side.js";
+import { displayLocation, isPostgresUrl } from "../store/location.js";
 import { QUANTIZATIONS, type Quantization } from "../store/manifest.js";
 import { CareError } from "../core/errors.js";
 import { printResult } from "./output.js";
@@ -12,7 +13,8 @@ import { printResult } from "./output.js";
 interface IndexOptions {
   doc: string;
   corpus: string;
-  out: string;
+  out?: string;
+  store?: string;
   append?: boolean;
   endpoint: string[];
   batchSize?: number;
@@ -50,7 +52,11 @@ export function register(program: Command): void {
       `document encoder (bm25: documents and their BM25 side only, no vectors): ${SPEC_GRAMMAR}`,
     )
     .requiredOption("--corpus <path>", "corpus JSONL ({_id,text,title?} a line) or a task folder")
-    .requiredOption("--out <dir>", "index folder (created; an existing one is resumed)")
+    .option("--out <dir>", "index folder (created; an existing one is resumed)")
+    .option(
+      "--store <dir|url>",
+      "where the index goes: a folder (as --out) or postgres://user@host:port/db (PostgreSQL + pgvector)",
+    )
     .option("--append", "add this corpus to an index built from another one")
     .option(
       "--endpoint <url>",
@@ -71,12 +77,15 @@ export function register(program: Command): void {
     .option("--threads <n>", "threads for an in-process encoder", positiveInt)
     .option("--save-every <seconds>", "seconds between saves of the ANN graph (default 120)", positiveNumber)
     .action(async (opts: IndexOptions) => {
+      const out = opts.store ?? opts.out;
+      if (!out || (opts.store && opts.out))
+        throw new CareError("give the index's place once: --out <dir> or --store <dir|postgres://…>");
       const encoders = await openEncoders(opts.doc, opts.endpoint, opts.threads);
       const remote = parseSpec(opts.doc).kind === "openai";
       try {
         const r = await buildIndex({
           corpus: opts.corpus,
-          out: opts.out,
+          out,
           encoders,
           concurrency: opts.concurrency ?? (remote ? 2 : 1),
           append: opts.append,
@@ -88,10 +97,11 @@ export function register(program: Command): void {
           saveEverySeconds: opts.saveEvery,
         });
         if (r.skips.count) process.stderr.write(`skipped ${r.skips.count} rows:\n${r.skips.summary()}\n`);
-        buildBm25Side(opts.out);
+        // The BM25 side lives beside an index folder (PostgreSQL indexes are served dense).
+        if (!isPostgresUrl(out)) buildBm25Side(out);
         printResult(
           {
-            out: opts.out,
+            out: displayLocation(out),
             added: r.added,
             alreadyStored: r.alreadyStored,
             total: r.total,
@@ -99,7 +109,7 @@ export function register(program: Command): void {
             skipped: r.skips.count,
           },
           `indexed ${r.added} new documents (${r.alreadyStored} already stored) in ${r.seconds.toFixed(1)}s; ` +
-            `${opts.out} holds ${r.total}`,
+            `${displayLocation(out)} holds ${r.total}`,
         );
       } finally {
         await Promise.all(encoders.map((e) => e.close?.()));

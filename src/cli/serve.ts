@@ -2,11 +2,13 @@ import { Option, type Command } from "commander";
 import { nonNegativeInt, positiveInt } from "./args.js";
 import { parseFusionText, SPEC_GRAMMAR, type Fusion } from "../core/spec.js";
 import { RETRIEVERS, type RetrieverKind } from "../serve/retriever.js";
+import { CareError } from "../core/errors.js";
 import { createServer } from "../serve/server.js";
 import { printResult } from "./output.js";
 
 interface ServeOptions {
-  index: string;
+  index?: string;
+  store?: string;
   query?: string;
   retriever?: RetrieverKind;
   fusion?: Fusion;
@@ -24,9 +26,11 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description(
-      "serve an index: POST /search, POST /v1/embeddings (OpenAI-compatible), /healthz, /metrics, and a search page at /",
+      "serve an index: POST /search, POST /v1/embeddings (OpenAI-compatible), /healthz, /metrics, a search page at /, " +
+        "and with CARE_ADMIN_TOKEN set, POST and DELETE /admin/documents",
     )
-    .requiredOption("--index <dir>", "index folder written by care index")
+    .option("--index <dir>", "index folder written by care index")
+    .option("--store <dir|url>", "the index: a folder (as --index) or postgres://user@host:port/db")
     .option(
       "--query <spec>",
       `query encoder (must pair with the index's document encoder; not needed by --retriever bm25): ${SPEC_GRAMMAR}`,
@@ -56,8 +60,13 @@ export function register(program: Command): void {
       positiveInt,
     )
     .action(async (opts: ServeOptions) => {
+      const index = opts.store ?? opts.index;
+      if (!index || (opts.store && opts.index))
+        throw new CareError("give the index once: --index <dir> or --store <dir|postgres://…>");
       const server = await createServer({
-        index: opts.index,
+        index,
+        // The token comes from the environment only, so it never shows in `ps` or shell history.
+        adminToken: process.env.CARE_ADMIN_TOKEN || undefined,
         query: opts.query,
         retriever: opts.retriever,
         fusion: opts.fusion,
@@ -71,9 +80,16 @@ export function register(program: Command): void {
         },
       });
       const url = await server.listen(opts.port, opts.host);
+      const documents = await server.index.count();
       printResult(
-        { url, documents: server.index.count, retriever: server.retriever, openapi: `${url}/openapi.json` },
-        `care serve: ${server.index.count} documents, ${server.retriever} retriever, search page at ${url}/`,
+        {
+          url,
+          documents,
+          store: server.index.backend,
+          retriever: server.retriever,
+          openapi: `${url}/openapi.json`,
+        },
+        `care serve: ${documents} documents (${server.index.backend}), ${server.retriever} retriever, search page at ${url}/`,
       );
       let stopping = false;
       const stop = (signal: string) => {

@@ -13,10 +13,12 @@ export {
   type RequestLimits,
 } from "../serve/schemas.js";
 export { ServerMetrics } from "../serve/metrics.js";
+export { openIndex, type OpenIndexOptions } from "../store/open.js";
 export {
-  openIndex,
-  type OpenIndexOptions,
+  StoreUnavailable,
   type SearchHit,
   type SearchMode,
-  type VectorIndex,
-} from "../store/open.js";
+  type StoreDoc,
+  type VectorStore,
+} from "../store/store.js";
+export { parseFilter, type Fields, type FieldValue, type Filter } from "../store/filter.js";

@@ -26,17 +26,28 @@ export function searchBody(limits: RequestLimits) {
           description: "A task the index was built for; its query instruction is used.",
         }),
       ),
+      filter: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          maxProperties: 32,
+          description:
+            'Conditions on the documents\' fields, all of which must hold: a value (equality), {"in": [...]}, ' +
+            'or a range {"gte"|"gt"|"lte"|"lt": number or ISO date}. Applied inside the store.',
+        }),
+      ),
     },
     { additionalProperties: false, title: "SearchRequest" },
   );
 }
 export type SearchBody = Static<ReturnType<typeof searchBody>>;
 
+const FieldValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
 const Hit = Type.Object({
   id: Type.String(),
   score: Type.Number(),
   title: Type.Union([Type.String(), Type.Null()]),
   text: Type.String(),
+  fields: Type.Optional(Type.Record(Type.String(), FieldValue, { description: "The document's metadata." })),
 });
 
 const RETRIEVER = Type.Union([Type.Literal("dense"), Type.Literal("bm25"), Type.Literal("hybrid")], {
@@ -96,6 +107,7 @@ export const HealthSchema = Type.Object(
   {
     status: Type.Literal("ok"),
     documents: Type.Integer(),
+    store: Type.String({ description: "embedded or postgres" }),
     dim: Type.Integer(),
     mode: Type.String(),
     retriever: RETRIEVER,
@@ -105,6 +117,38 @@ export const HealthSchema = Type.Object(
   },
   { title: "HealthResponse" },
 );
+
+/** POST /admin/documents: documents to add or replace, each with its vector or encoded by the server. */
+export function upsertBody(dim: number) {
+  return Type.Object(
+    {
+      documents: Type.Array(
+        Type.Object(
+          {
+            id: Type.String({ minLength: 1, maxLength: 512 }),
+            text: Type.String(),
+            title: Type.Optional(Type.String()),
+            fields: Type.Optional(Type.Record(Type.String(), FieldValue, { maxProperties: 64 })),
+            embedding: Type.Optional(Type.Array(Type.Number(), { minItems: dim, maxItems: dim })),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 1000 },
+      ),
+    },
+    { additionalProperties: false, title: "UpsertRequest" },
+  );
+}
+export type UpsertBody = Static<ReturnType<typeof upsertBody>>;
+
+export const DeleteBody = Type.Object(
+  { ids: Type.Array(Type.String(), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false, title: "DeleteRequest" },
+);
+export type DeleteBody = Static<typeof DeleteBody>;
+
+export const UpsertResponseSchema = Type.Object({ upserted: Type.Integer() }, { title: "UpsertResponse" });
+export const DeleteResponseSchema = Type.Object({ deleted: Type.Integer() }, { title: "DeleteResponse" });
 
 export const ErrorSchema = Type.Object(
   {

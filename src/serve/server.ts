@@ -5,8 +5,12 @@ import type { Embedder, TaskHint } from "../core/embedder.js";
 import { CareError } from "../core/errors.js";
 import { DEFAULT_FUSION, type Fusion } from "../core/spec.js";
 import { Bm25Side } from "../lexical/bm25-side.js";
-import { checkQueryEncoder } from "../store/manifest.js";
-import { openIndex, type OpenIndexOptions, type VectorIndex } from "../store/open.js";
+import { parseFilter, type Filter } from "../store/filter.js";
+import { EmbeddedStore } from "../store/embedded.js";
+import { checkDocumentEncoder, checkQueryEncoder } from "../store/manifest.js";
+import { openIndex, type OpenIndexOptions } from "../store/open.js";
+import { StoreUnavailable, type VectorStore } from "../store/store.js";
+import { adminRoutes } from "./admin.js";
 import { indexTask } from "../store/search.js";
 import { EncodeQueue, QueueFull } from "./encode-queue.js";
 import {
@@ -36,8 +40,8 @@ import type { Side } from "./worker-protocol.js";
 import { VERSION } from "../util/version.js";
 
 export interface ServerOptions {
-  /** Index folder (opened read-only) or an index already opened. */
-  index: string | VectorIndex;
+  /** Index folder, PostgreSQL URL (`postgres://…`), or a store already opened. */
+  index: string | VectorStore;
   /**
    * Model spec of the query encoder, run in a worker thread; or an Embedder, run in process. Only the
    * bm25 retriever does without one (and /v1/embeddings then answers model_not_found).
@@ -64,11 +68,13 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** How to open an index given as a folder. */
   indexOptions?: OpenIndexOptions;
+  /** Bearer token for the /admin routes (document upsert and delete); without one they answer 403. */
+  adminToken?: string;
 }
 
 export interface CareServer {
   readonly app: FastifyInstance;
-  readonly index: VectorIndex;
+  readonly index: VectorStore;
   readonly retriever: RetrieverKind;
   readonly queue: EncodeQueue;
   /** Starts listening; resolves to the base URL. */
@@ -99,16 +105,26 @@ const ERROR_TYPES: Record<number, string> = { 429: "rate_limit_error", 503: "ser
  */
 export async function createServer(options: ServerOptions): Promise<CareServer> {
   const index =
-    typeof options.index === "string" ? openIndex(options.index, options.indexOptions) : options.index;
+    typeof options.index === "string" ? await openIndex(options.index, options.indexOptions) : options.index;
   const retriever = options.retriever ?? (options.query ? "dense" : "bm25");
   let backend: EncodeBackend;
   let bm25: Bm25Side | undefined;
+  let documents: number;
   try {
+    documents = await index.count();
     if (retriever !== "bm25" && index.manifest.dim === 0)
-      throw new CareError(`this index holds documents only; serve it with the bm25 retriever`, index.dir);
+      throw new CareError(
+        `this index holds documents only; serve it with the bm25 retriever`,
+        index.location,
+      );
     if (retriever !== "bm25" && !options.query)
       throw new CareError(`the ${retriever} retriever needs a query encoder`);
-    if (retriever !== "dense") bm25 = Bm25Side.open(index.dir, index.count);
+    // The BM25 side is kept beside an index folder, keyed by its SQLite rows.
+    if (retriever !== "dense" && !(index instanceof EmbeddedStore))
+      throw new CareError(
+        `the ${retriever} retriever needs an index folder; ${index.location} is served dense only`,
+      );
+    if (retriever !== "dense") bm25 = Bm25Side.open(index.location, documents);
     backend =
       options.query === undefined
         ? new NoEncoderBackend()
@@ -116,16 +132,27 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
           ? await WorkerBackend.start(options.query, options.threads)
           : new InProcessBackend(options.query);
   } catch (e) {
-    index.close();
+    await index.close();
     throw e;
   }
   try {
-    if (options.query !== undefined) checkQueryEncoder(index.manifest, backend.info, index.dir);
+    if (options.query !== undefined) checkQueryEncoder(index.manifest, backend.info, index.location);
   } catch (e) {
     await backend.close();
-    index.close();
+    await index.close();
     throw e;
   }
+  // Whether this server's encoder may encode documents for /admin upserts (else they carry embeddings).
+  const encodesDocuments = (() => {
+    try {
+      checkDocumentEncoder(index.manifest, backend.info, index.location);
+      return options.query !== undefined;
+    } catch {
+      return false;
+    }
+  })();
+  /** The document count, refreshed by /healthz and updates (the gauge and page title read it). */
+  const recount = async () => (documents = await index.count());
 
   const limits = {
     maxQueryChars: options.maxQueryChars ?? 1000,
@@ -134,7 +161,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   };
   const metrics: ServerMetrics = new ServerMetrics({
     queueDepth: () => queue.depth,
-    documents: () => index.count,
+    documents: () => documents,
   });
   const queue: EncodeQueue = new EncodeQueue(timedBackend(backend, metrics), {
     maxQueue: options.maxQueue ?? 64,
@@ -194,7 +221,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     else if (err instanceof QueueFull) {
       status = 429;
       void reply.header("retry-after", "1");
-    } else if (err instanceof EncoderUnavailable) status = 503;
+    } else if (err instanceof EncoderUnavailable || err instanceof StoreUnavailable) status = 503;
     else if ("code" in err && err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       status = 415;
       message = `content-type must be application/json, got ${JSON.stringify(req.headers["content-type"] ?? "none")}`;
@@ -242,7 +269,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
   );
 
   app.get("/", { schema: { hide: true } }, (_req, reply) =>
-    sendHtml(reply, searchPage(`care · ${index.count} documents`, options.pageNote)),
+    sendHtml(reply, searchPage(`care · ${documents} documents`, options.pageNote)),
   );
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
@@ -252,7 +279,8 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     { schema: { summary: "Index, models and queue", response: responses(HealthSchema) } },
     async () => ({
       status: "ok",
-      documents: index.count,
+      documents: await recount(),
+      store: index.backend,
       dim: index.manifest.dim,
       mode: index.mode,
       retriever,
@@ -279,7 +307,22 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       const { query, top_k = 10, task } = req.body;
       if (query.trim() === "")
         throw new HttpError(400, "body.query: is empty", undefined, undefined, "query");
-      const { hits, encodeMs, searchMs } = await search(query, top_k, taskHint(task));
+      let filter: Filter;
+      try {
+        filter = parseFilter(req.body.filter, "body.filter");
+      } catch (e) {
+        if (e instanceof CareError) throw new HttpError(400, e.message, undefined, undefined, "filter");
+        throw e;
+      }
+      if (filter.length && retriever !== "dense")
+        throw new HttpError(
+          400,
+          `body.filter: the ${retriever} retriever takes no filter`,
+          undefined,
+          undefined,
+          "filter",
+        );
+      const { hits, encodeMs, searchMs } = await search(query, top_k, taskHint(task), filter);
       metrics.search.observe(searchMs / 1e3);
       return {
         hits,
@@ -338,6 +381,14 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
     },
   );
 
+  adminRoutes(app, {
+    store: index,
+    token: options.adminToken,
+    encodeDocuments: encodesDocuments ? (texts) => queue.encode("document", texts) : undefined,
+    changed: recount,
+    error: (status, message) => new HttpError(status, message),
+  });
+
   return {
     app,
     index,
@@ -351,7 +402,7 @@ export async function createServer(options: ServerOptions): Promise<CareServer> 
       await app.close();
       await queue.drain();
       await backend.close();
-      index.close();
+      await index.close();
     },
   };
 }

@@ -67,6 +67,23 @@ export class AnnGraph {
     return this.index.size();
   }
 
+  contains(key: number): boolean {
+    return this.index.contains(BigInt(key)) as boolean;
+  }
+
+  /**
+   * The highest stored key the graph holds. Keys enter the graph in increasing order, so the stored
+   * keys above it are exactly those added since its last save: walked down from the top, not scanned.
+   */
+  highestStored(keysBelow: (before: number, limit: number) => number[]): number {
+    for (let before = Number.MAX_SAFE_INTEGER; ;) {
+      const keys = keysBelow(before, 4096);
+      if (keys.length === 0) return 0;
+      for (const k of keys) if (this.contains(k)) return k;
+      before = keys[keys.length - 1];
+    }
+  }
+
   add(keys: BigUint64Array, data: Float32Array): void {
     if (keys.length > 0) this.index.add(keys, data, 0);
   }

@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import type { Doc } from "../core/doc.js";
 import type { Embedder } from "../core/embedder.js";
 import { CareError, SkipLog } from "../core/errors.js";
 import { Progress } from "../util/progress.js";
@@ -9,17 +8,21 @@ import { DocStore } from "./doc-store.js";
 import {
   checkDocumentEncoder,
   identities,
-  manifestPath,
+  manifestWhere,
   MANIFEST_VERSION,
   readManifest,
   writeManifest,
   type IndexManifest,
   type Quantization,
 } from "./manifest.js";
+import { isPostgresUrl } from "./location.js";
+import { PgStore } from "./pg-store.js";
+import { checkVectors, type StoreDoc } from "./store.js";
 
 export interface BuildIndexOptions {
   /** Corpus JSONL file or task folder. */
   corpus: string;
+  /** Index folder, or a PostgreSQL URL (`postgres://…`) whose database holds the index. */
   out: string;
   /**
    * Document encoders of one model. Batches go to whichever is free, so several remote endpoints
@@ -38,6 +41,8 @@ export interface BuildIndexOptions {
   expansionSearch?: number;
   /** Seconds between saves of the ANN graph while building; a kill loses at most this much graph work. */
   saveEverySeconds?: number;
+  /** PostgreSQL: maintenance_work_mem for building the HNSW index. Default 1GB. */
+  maintenanceWorkMem?: string;
   progress?: boolean;
 }
 
@@ -50,57 +55,51 @@ export interface BuildReport {
   seconds: number;
 }
 
+/** Where a build writes: the embedded folder or a PostgreSQL database. */
+interface BuildTarget {
+  readonly manifest: IndexManifest;
+  existing(ids: string[]): Promise<Set<string>>;
+  /** Stores a batch of new documents, all or none. */
+  commit(docs: StoreDoc[], vectors: Float32Array[]): Promise<void>;
+  /** After the last batch: makes the index searchable and records the corpus as complete. */
+  finish(file: string): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
- * `care index`: streams the corpus, encodes unseen documents in batches and commits each batch's
- * documents and vectors in one SQLite transaction. The HNSW graph is a cache of that store: saved
- * atomically at intervals and at the end, and caught up from the store when a killed run resumes, so
- * SIGKILL at any moment followed by a rerun leaves every document in the index exactly once.
+ * `care index`: streams the corpus, encodes unseen documents in batches and commits each batch in one
+ * transaction. Into a folder: documents and vectors go to SQLite, and the HNSW graph is a cache of
+ * that store, saved atomically at intervals and at the end, and caught up from the store when a
+ * killed run resumes. Into PostgreSQL: one INSERT per batch, and the HNSW index is built at the end.
+ * Either way SIGKILL at any moment followed by a rerun leaves every document in the index exactly once.
  */
 export async function buildIndex(options: BuildIndexOptions): Promise<BuildReport> {
   const start = Date.now();
   const [first] = options.encoders;
   if (!first) throw new CareError("buildIndex: no document encoder given");
   const input = resolveCorpus(options.corpus);
-  mkdirSync(options.out, { recursive: true });
-
-  const manifest = prepareManifest(options, first, input.file, input.task);
-  const store = DocStore.create(options.out, manifest.dim);
+  const target = isPostgresUrl(options.out)
+    ? await postgresTarget(options, first, input.file, input.task)
+    : embeddedTarget(options, first, input.file, input.task);
   try {
-    const graph = manifest.dim > 0 ? catchUpGraph(options.out, manifest, store) : undefined;
+    const dim = target.manifest.dim;
     const total = await countLines(input.file);
     const progress = new Progress("index", total, "docs", options.progress === false);
     const skips = new SkipLog();
     const seen = new Set<string>();
     let alreadyStored = 0;
     let added = 0;
-    let lastSave = Date.now();
-    const saveEvery = (options.saveEverySeconds ?? 120) * 1000;
-
-    const commit = (docs: Doc[], vectors: Float32Array[]): void => {
-      vectors.forEach((v, i) => checkVector(v, manifest.dim, docs[i].id));
-      const keys = store.insert(docs, vectors);
-      added += docs.length;
-      progress.tick(docs.length);
-      if (!graph) return;
-      const packed = new Float32Array(keys.length * manifest.dim);
-      vectors.forEach((v, i) => packed.set(v, i * manifest.dim));
-      graph.add(BigUint64Array.from(keys, BigInt), packed);
-      if (Date.now() - lastSave >= saveEvery) {
-        graph.save();
-        lastSave = Date.now();
-      }
-    };
 
     const batchSize = Math.max(1, options.batchSize ?? 64);
-    async function* batches(): AsyncGenerator<Doc[]> {
-      let chunk: Doc[] = [];
-      const flush = (): Doc[] => {
-        const stored = store.existing(chunk.map((d) => d.id));
+    async function* batches(): AsyncGenerator<StoreDoc[]> {
+      let chunk: StoreDoc[] = [];
+      const flush = async (): Promise<StoreDoc[]> => {
+        const taken = chunk;
+        chunk = [];
+        const stored = await target.existing(taken.map((d) => d.id));
         alreadyStored += stored.size;
         progress.tick(stored.size);
-        const fresh = chunk.filter((d) => !stored.has(d.id));
-        chunk = [];
-        return fresh;
+        return taken.filter((d) => !stored.has(d.id));
       };
       for await (const { line, doc } of readCorpus(input.file)) {
         if (seen.has(doc.id)) {
@@ -111,11 +110,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
         seen.add(doc.id);
         chunk.push(doc);
         if (chunk.length >= batchSize) {
-          const fresh = flush();
+          const fresh = await flush();
           if (fresh.length) yield fresh;
         }
       }
-      const fresh = flush();
+      const fresh = await flush();
       if (fresh.length) yield fresh;
     }
 
@@ -132,7 +131,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
             throw new CareError(
               `document encoder "${encoder.name}" returned ${vectors.length} vectors for ${next.value.length} documents`,
             );
-          if (!failed) commit(next.value, vectors);
+          if (failed) return;
+          checkVectors(next.value, vectors, dim);
+          await target.commit(next.value, vectors);
+          added += next.value.length;
+          progress.tick(next.value.length);
         } catch (e) {
           failed = true;
           throw e;
@@ -142,16 +145,11 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildRepor
     const concurrency = Math.max(1, options.concurrency ?? 1);
     await Promise.all(options.encoders.flatMap((e) => Array.from({ length: concurrency }, () => worker(e))));
 
-    graph?.save();
-    store.checkpoint();
+    const stored = await target.finish(input.file);
     progress.finish();
-    const done = readManifest(options.out)!;
-    done.sources = done.sources.map((s) => (s.path === input.file ? { ...s, complete: true } : s));
-    done.updated = new Date().toISOString();
-    writeManifest(options.out, done);
-    return { added, alreadyStored, skips, total: store.count(), seconds: (Date.now() - start) / 1000 };
+    return { added, alreadyStored, skips, total: stored, seconds: (Date.now() - start) / 1000 };
   } finally {
-    store.close();
+    await target.close();
   }
 }
 
@@ -171,15 +169,108 @@ export const DOCUMENTS_ONLY: Embedder = {
   describe: () => ({ query: { documents_only: true }, document: { documents_only: true } }),
 };
 
-/** Creates the manifest, or checks an existing one against this run and records the corpus in it. */
-function prepareManifest(
+function embeddedTarget(
   options: BuildIndexOptions,
   encoder: Embedder,
   file: string,
   task: { name: string; queryInstruction?: string } | undefined,
-): IndexManifest {
-  const now = new Date().toISOString();
+): BuildTarget {
+  mkdirSync(options.out, { recursive: true });
   const existing = readManifest(options.out);
+  const { manifest, changed } = prepareManifest(existing, options, encoder, file, task, options.out);
+  if (changed) writeManifest(options.out, manifest);
+  const store = DocStore.create(options.out, manifest.dim);
+  let graph: AnnGraph | undefined;
+  try {
+    graph = manifest.dim > 0 ? catchUpGraph(options.out, manifest, store) : undefined;
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  let lastSave = Date.now();
+  const saveEvery = (options.saveEverySeconds ?? 120) * 1000;
+  return {
+    manifest,
+    existing: async (ids) => store.existing(ids),
+    async commit(docs, vectors) {
+      const { keys } = store.insert(docs, vectors);
+      if (!graph) return;
+      const packed = new Float32Array(keys.length * manifest.dim);
+      vectors.forEach((v, i) => packed.set(v, i * manifest.dim));
+      graph.add(BigUint64Array.from(keys, BigInt), packed);
+      if (Date.now() - lastSave >= saveEvery) {
+        graph.save();
+        lastSave = Date.now();
+      }
+    },
+    async finish(path) {
+      graph?.save();
+      store.checkpoint();
+      const done = readManifest(options.out)!;
+      done.sources = done.sources.map((s) => (s.path === path ? { ...s, complete: true } : s));
+      done.updated = new Date().toISOString();
+      writeManifest(options.out, done);
+      return store.count();
+    },
+    close: async () => store.close(),
+  };
+}
+
+async function postgresTarget(
+  options: BuildIndexOptions,
+  encoder: Embedder,
+  file: string,
+  task: { name: string; queryInstruction?: string } | undefined,
+): Promise<BuildTarget> {
+  const where = options.out;
+  if (encoder.dim === 0)
+    throw new CareError("an index of documents only (--doc bm25) lives in a folder, not in PostgreSQL");
+  if (options.quantization && options.quantization !== "f32")
+    throw new CareError(
+      `--quantization ${options.quantization} applies to the embedded store; PostgreSQL keeps float32 vectors`,
+    );
+  const store = await PgStore.forBuilding(
+    options.out,
+    () => prepareManifest(undefined, options, encoder, file, task, where).manifest,
+  );
+  try {
+    const { manifest, changed } = prepareManifest(store.manifest, options, encoder, file, task, where);
+    if (changed) await store.writeManifest(manifest);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return {
+    manifest: store.manifest,
+    existing: (ids) => store.existing(ids),
+    commit: async (docs, vectors) => void (await store.add(docs, vectors)),
+    async finish(path) {
+      await store.ensureAnnIndex(options.maintenanceWorkMem);
+      const m = store.manifest;
+      await store.writeManifest({
+        ...m,
+        sources: m.sources.map((s) => (s.path === path ? { ...s, complete: true } : s)),
+        updated: new Date().toISOString(),
+      });
+      return store.count();
+    },
+    close: () => store.close(),
+  };
+}
+
+/**
+ * The manifest for this run: a new one, or `existing` checked against this run with the corpus
+ * recorded in it (`changed` when it must be written back). `where` names the index in errors.
+ */
+function prepareManifest(
+  existing: IndexManifest | undefined,
+  options: BuildIndexOptions,
+  encoder: Embedder,
+  file: string,
+  task: { name: string; queryInstruction?: string } | undefined,
+  where: string,
+): { manifest: IndexManifest; changed: boolean } {
+  const now = new Date().toISOString();
   if (!existing) {
     const ids = identities(encoder);
     const manifest: IndexManifest = {
@@ -206,44 +297,38 @@ function prepareManifest(
       created: now,
       updated: now,
     };
-    writeManifest(options.out, manifest);
-    return manifest;
+    return { manifest, changed: true };
   }
-  checkDocumentEncoder(existing, encoder, options.out);
-  if (!existing.sources.some((s) => s.path === file)) {
-    if (!options.append)
-      throw new CareError(
-        `this index was built from ${existing.sources.map((s) => s.path).join(", ")}; ` +
-          `pass --append to add ${file}, or choose another --out`,
-        manifestPath(options.out),
-      );
-    existing.sources.push({ path: file, complete: false });
-    existing.updated = now;
-    writeManifest(options.out, existing);
-  }
-  return existing;
+  checkDocumentEncoder(existing, encoder, where);
+  if (existing.sources.some((s) => s.path === file)) return { manifest: existing, changed: false };
+  if (!options.append)
+    throw new CareError(
+      `this index was built from ${existing.sources.map((s) => s.path).join(", ")}; ` +
+        `pass --append to add ${file}, or choose another --out`,
+      manifestWhere(where),
+    );
+  const manifest = {
+    ...existing,
+    sources: [...existing.sources, { path: file, complete: false }],
+    updated: now,
+  };
+  return { manifest, changed: true };
 }
 
 /**
- * Opens the saved graph and adds the stored rows it lacks: those committed after its last save by a
- * run that was then killed. Keys are store rows 1..n added in order, so the graph always holds a prefix.
+ * Opens the saved graph and adds the stored rows it lacks: those committed after its last save (by a
+ * run that was then killed, or by updates after the build). Keys grow with every write, so those rows
+ * are exactly the ones above the highest stored key the graph holds.
  */
 function catchUpGraph(dir: string, manifest: IndexManifest, store: DocStore): AnnGraph {
   const graph = AnnGraph.forWriting(dir, manifest);
-  if (graph.size > store.maxKey())
+  if (graph.size > store.maxAssignedKey())
     throw new CareError(
-      `the ANN graph holds ${graph.size} vectors, more than the document store (${store.maxKey()}); ` +
+      `the ANN graph holds ${graph.size} vectors, more than the document store ever held; ` +
         "it belongs to another store: delete it and rerun to rebuild it",
       graph.file,
     );
-  for (const { keys, data } of store.vectorsAfter(graph.size)) graph.add(keys, data);
+  const high = graph.highestStored((before, limit) => store.keysBelow(before, limit));
+  for (const { keys, data } of store.vectorsAfter(high)) graph.add(keys, data);
   return graph;
-}
-
-function checkVector(v: Float32Array, dim: number, id: string): void {
-  if (v.length !== dim)
-    throw new CareError(`document "${id}": the encoder returned ${v.length} dimensions, expected ${dim}`);
-  for (let i = 0; i < v.length; i++)
-    if (!Number.isFinite(v[i]))
-      throw new CareError(`document "${id}": the encoder returned a non-finite value`);
 }

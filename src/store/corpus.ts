@@ -1,10 +1,11 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadTaskMeta } from "../tasks/load.js";
-import type { Doc } from "../core/doc.js";
 import type { TaskHint } from "../core/embedder.js";
 import { CareError } from "../core/errors.js";
 import { readJsonl, stringField } from "../util/jsonl.js";
+import { fieldsOf } from "./filter.js";
+import type { StoreDoc } from "./store.js";
 
 /** Where documents come from: a corpus JSONL file, and the task it belongs to when given a task folder. */
 export interface CorpusInput {
@@ -32,10 +33,11 @@ export function resolveCorpus(path: string): CorpusInput {
 }
 
 /**
- * Corpus rows as documents, streamed: `{"_id" | "id", "text", "title"?}` per line. A row without an id
- * or text is an error naming file and line, since indexing around it would silently lose a document.
+ * Corpus rows as documents, streamed: `{"_id" | "id", "text", "title"?, ...fields}` per line; the other
+ * scalar columns become the document's metadata fields. A row without an id or text is an error naming
+ * file and line, since indexing around it would silently lose a document.
  */
-export async function* readCorpus(file: string): AsyncGenerator<{ line: number; doc: Doc }> {
+export async function* readCorpus(file: string): AsyncGenerator<{ line: number; doc: StoreDoc }> {
   for await (const { line, value } of readJsonl(file)) {
     const idField = "_id" in value ? "_id" : "id";
     const id = stringField(value, idField, file, line);
@@ -44,7 +46,8 @@ export async function* readCorpus(file: string): AsyncGenerator<{ line: number; 
     const title = value.title;
     if (title !== undefined && title !== null && typeof title !== "string")
       throw new CareError(`field "title" must be a string`, file, line);
-    yield { line, doc: title ? { id, text, title } : { id, text } };
+    const fields = fieldsOf(value);
+    yield { line, doc: { id, text, ...(title ? { title } : {}), ...(fields ? { fields } : {}) } };
   }
 }
 

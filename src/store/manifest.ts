@@ -9,6 +9,7 @@ import {
 } from "../embed/identity.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { CareError } from "../core/errors.js";
+import { displayLocation, isPostgresUrl } from "./location.js";
 
 export const MANIFEST_FILE = "index.json";
 /** 2: vectors moved out of the text table of docs.sqlite (version 1 kept them in one table). */
@@ -64,13 +65,13 @@ export function identities(encoder: EncoderInfo): { query: ModelIdentity; docume
  * Refuses a document encoder other than the one that built the index (resume, --append): vectors of
  * two models in one index would be silently incomparable.
  */
-export function checkDocumentEncoder(manifest: IndexManifest, embedder: EncoderInfo, dir: string): void {
+export function checkDocumentEncoder(manifest: IndexManifest, embedder: EncoderInfo, location: string): void {
   const ids = identities(embedder);
   if (embedder.dim !== manifest.dim || !sameIdentity(ids.document.identity, manifest.document.identity)) {
     throw new CareError(
       `document encoder mismatch: the index was built by ${describeSide(manifest.document)}, ` +
         `but ${describeSide(ids.document)} was given; rebuild into a new --out folder to change models`,
-      join(dir, MANIFEST_FILE),
+      manifestWhere(location),
     );
   }
 }
@@ -79,7 +80,7 @@ export function checkDocumentEncoder(manifest: IndexManifest, embedder: EncoderI
  * Refuses a query encoder that does not share the index's space. Accepted: the query side the document
  * encoder pairs with, or the document model itself (symmetric search), at the index's width.
  */
-export function checkQueryEncoder(manifest: IndexManifest, embedder: EncoderInfo, dir: string): void {
+export function checkQueryEncoder(manifest: IndexManifest, embedder: EncoderInfo, location: string): void {
   const ids = identities(embedder);
   const pairs =
     sameIdentity(ids.query.identity, manifest.query.identity) ||
@@ -88,13 +89,18 @@ export function checkQueryEncoder(manifest: IndexManifest, embedder: EncoderInfo
     throw new CareError(
       `query encoder mismatch: ${describeSide(ids.query)} does not encode into this index's space; ` +
         `it was built by ${describeSide(manifest.document)} whose query side is ${describeSide(manifest.query)}`,
-      join(dir, MANIFEST_FILE),
+      manifestWhere(location),
     );
   }
 }
 
 function describeSide(m: ModelIdentity): string {
   return `"${m.name}" (dim ${m.dim}, ${canonicalJson(m.identity)})`;
+}
+
+/** What an error about an index's manifest names: its index.json, or the database. */
+export function manifestWhere(location: string): string {
+  return isPostgresUrl(location) ? displayLocation(location) : manifestPath(location);
 }
 
 export function manifestPath(dir: string): string {

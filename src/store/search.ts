@@ -1,5 +1,6 @@
 import type { Embedder, TaskHint } from "../core/embedder.js";
-import type { SearchHit, VectorIndex } from "./open.js";
+import type { Filter } from "./filter.js";
+import type { SearchHit, VectorStore } from "./store.js";
 
 export interface SearchOptions {
   /** Hits to return. Default 10. */
@@ -9,6 +10,8 @@ export interface SearchOptions {
    * (its manifest), as `care serve` does.
    */
   task?: TaskHint;
+  /** Conditions on the documents' fields (`parseFilter`), applied inside the store. */
+  filter?: Filter;
 }
 
 /**
@@ -17,17 +20,17 @@ export interface SearchOptions {
  * against the manifest; a library caller chooses the pair).
  */
 export async function search(
-  index: VectorIndex,
+  index: VectorStore,
   embedder: Embedder,
   query: string,
   options: SearchOptions = {},
 ): Promise<SearchHit[]> {
   const [vector] = await embedder.encodeQueries([query], options.task ?? indexTask(index));
-  return await index.search(vector, options.topK ?? 10);
+  return await index.search(vector, options.topK ?? 10, options.filter);
 }
 
 /** The task hint of the task an index was built for, if it names one. */
-export function indexTask(index: VectorIndex): TaskHint | undefined {
+export function indexTask(index: VectorStore): TaskHint | undefined {
   const def = index.manifest.task;
   return def ? { name: def.name, type: "retrieval", queryInstruction: def.queryInstruction } : undefined;
 }

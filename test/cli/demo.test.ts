@@ -31,11 +31,11 @@ describe("care demo (the README's main job) without a trained pair", () => {
       expect(log).toMatch(/NOTE: No trained encoder pair: this page searches with BM25 alone/);
       const task = await loadTask(join(work, "suite", DEMO_CORPUS_TASK));
       if (!("data" in task)) throw new Error("the demo corpus is a ranking task");
-      const index = openIndex(demo.index);
+      const index = await openIndex(demo.index);
       try {
-        expect(index.count).toBe(task.data.corpus.length);
+        expect(await index.count()).toBe(task.data.corpus.length);
       } finally {
-        index.close();
+        await index.close();
       }
 
       // The first five queries of the task, in file order, typed into the page; relevance is the

@@ -26,6 +26,8 @@ export interface paths {
                             /** @enum {string} */
                             status: "ok";
                             documents: number;
+                            /** @description embedded or postgres */
+                            store: string;
                             dim: number;
                             mode: string;
                             /** @description What answered: the vectors, the index's BM25 side, or both fused. */
@@ -109,6 +111,10 @@ export interface paths {
                         top_k?: number;
                         /** @description A task the index was built for; its query instruction is used. */
                         task?: string;
+                        /** @description Conditions on the documents' fields, all of which must hold: a value (equality), {"in": [...]}, or a range {"gte"|"gt"|"lte"|"lt": number or ISO date}. Applied inside the store. */
+                        filter?: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -125,6 +131,10 @@ export interface paths {
                                 score: number;
                                 title: string | null;
                                 text: string;
+                                /** @description The document's metadata. */
+                                fields?: {
+                                    [key: string]: string | number | boolean;
+                                };
                             }[];
                             /** @description What answered: the vectors, the index's BM25 side, or both fused. */
                             retriever: "dense" | "bm25" | "hybrid";
@@ -271,6 +281,154 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add or replace documents (bearer token) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        documents: {
+                            id: string;
+                            text: string;
+                            title?: string;
+                            fields?: {
+                                [key: string]: string | number | boolean;
+                            };
+                            embedding?: number[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            upserted: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                message: string;
+                                type: string;
+                                code?: string;
+                                /** @description The request field at fault. */
+                                param?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                message: string;
+                                type: string;
+                                code?: string;
+                                /** @description The request field at fault. */
+                                param?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Delete documents by id (bearer token) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                message: string;
+                                type: string;
+                                code?: string;
+                                /** @description The request field at fault. */
+                                param?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                message: string;
+                                type: string;
+                                code?: string;
+                                /** @description The request field at fault. */
+                                param?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

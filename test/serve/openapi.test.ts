@@ -54,7 +54,12 @@ describe("GET /openapi.json", () => {
       >;
     };
     expect(doc.openapi).toBe("3.0.3");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/healthz", "/search", "/v1/embeddings"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/admin/documents",
+      "/healthz",
+      "/search",
+      "/v1/embeddings",
+    ]);
     const search = doc.paths["/search"].post.requestBody!.content["application/json"].schema;
     expect(search).toMatchObject({
       type: "object",

@@ -81,17 +81,17 @@ describe("/search by retriever", () => {
       const body = await search(url, QUERY, 3);
       expect(body.retriever).toBe("hybrid");
 
-      const index = openIndex(dense);
+      const index = await openIndex(dense);
       const vector = (await encoder.encodeQueries([QUERY]))[0];
       const expected = fuseRankings(
         Bm25Side.open(dense, DOCS.length).search(QUERY, 100),
-        index.search(vector, 100),
+        await index.search(vector, 100),
         {
           method: "rrf",
           k: 60,
         },
       ).slice(0, 3);
-      index.close();
+      await index.close();
       expect(body.hits.map((h) => [h.id, h.score])).toEqual(expected.map((h) => [h.id, h.score]));
       const health = (await (await fetch(`${url}/healthz`)).json()) as { retriever: string };
       expect(health.retriever).toBe("hybrid");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/store/build.js";
 import { checkQueryEncoder, readManifest } from "../../src/store/manifest.js";
-import { openIndex } from "../../src/store/open.js";
+import { EmbeddedStore } from "../../src/store/embedded.js";
 import { FixtureHashEmbedder } from "./fixture-embedders.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-index-"));
@@ -26,7 +26,7 @@ function writeCorpus(name: string, rows: object[]): string {
 
 const quiet = { progress: false } as const;
 
-describe("buildIndex and openIndex", () => {
+describe("buildIndex and EmbeddedStore", () => {
   const corpus = writeCorpus("corpus", DOCS);
   const out = join(root, "idx");
   const enc = new FixtureHashEmbedder(64);
@@ -39,18 +39,18 @@ describe("buildIndex and openIndex", () => {
     expect(m.document.identity).toEqual({ fixture: "hash", dim: 64, seed: 0 });
     expect(m.sources).toEqual([{ path: corpus, complete: true }]);
     for (const mode of ["ann", "exact"] as const) {
-      const index = openIndex(out, { mode });
-      expect(index.count).toBe(5);
+      const index = EmbeddedStore.open(out, { mode });
+      expect(await index.count()).toBe(5);
       for (const d of DOCS) {
         const [q] = await enc.encodeQueries([d.title ? `${d.title} ${d.text}` : d.text]);
-        const hits = index.search(q, 3);
+        const hits = await index.search(q, 3);
         expect(hits[0]).toMatchObject({ id: d._id, text: d.text });
         expect(hits[0].title).toBe(d.title);
         expect(hits[0].score).toBeCloseTo(1, 5);
         expect(hits[1].score).toBeLessThan(hits[0].score);
       }
-      expect(index.search((await enc.encodeQueries(["x"]))[0], 1000)).toHaveLength(5);
-      index.close();
+      expect(await index.search((await enc.encodeQueries(["x"]))[0], 1000)).toHaveLength(5);
+      await index.close();
     }
   });
 
@@ -59,7 +59,9 @@ describe("buildIndex and openIndex", () => {
     mkdirSync(old, { recursive: true });
     const m = JSON.parse(readFileSync(join(out, "index.json"), "utf8"));
     writeFileSync(join(old, "index.json"), JSON.stringify({ ...m, version: 1 }));
-    expect(() => openIndex(old)).toThrow(/index format version 1; this care reads version 2: rebuild/);
+    expect(() => EmbeddedStore.open(old)).toThrow(
+      /index format version 1; this care reads version 2: rebuild/,
+    );
   });
 
   it("rerun over a finished index stores nothing twice", async () => {
@@ -72,9 +74,9 @@ describe("buildIndex and openIndex", () => {
     await expect(buildIndex({ corpus: more, out, encoders: [enc], ...quiet })).rejects.toThrow(/--append/);
     const r = await buildIndex({ corpus: more, out, encoders: [enc], append: true, ...quiet });
     expect(r).toMatchObject({ added: 1, alreadyStored: 1, total: 6 });
-    const index = openIndex(out);
-    expect(index.search(enc.embed("头痛可能与睡眠不足有关"), 1)[0].id).toBe("d6");
-    index.close();
+    const index = EmbeddedStore.open(out);
+    expect((await index.search(enc.embed("头痛可能与睡眠不足有关"), 1))[0].id).toBe("d6");
+    await index.close();
   });
 
   it("refuses a different document encoder on resume, naming both models", async () => {
@@ -132,6 +134,6 @@ describe("buildIndex and openIndex", () => {
     await expect(buildIndex({ corpus, out: half, encoders: [failing], ...quiet })).rejects.toThrow(
       "encoder down",
     );
-    expect(() => openIndex(half)).toThrow(/still being built.*rerun care index/);
+    expect(() => EmbeddedStore.open(half)).toThrow(/still being built.*rerun care index/);
   });
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadEmbedder } from "../../src/embed/load.js";
-import { openIndex } from "../../src/store/open.js";
+import { EmbeddedStore } from "../../src/store/embedded.js";
 import { makeTiny } from "../../src/models/make-tiny.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-kill-"));
@@ -80,16 +80,18 @@ describe("care index (a tiny real checkpoint) killed with SIGKILL and rerun", ()
     db.close();
     expect(counts).toEqual({ n: N, uniq: N });
 
-    // The graph holds each stored vector once (openIndex checks its size) and finds documents by text.
-    const index = openIndex(out);
+    // The graph holds each stored vector once and finds documents by text.
+    const index = EmbeddedStore.open(out);
     const enc = await loadEmbedder(`hf:${model}`);
     const probes = [0, 1, 777, N - 1];
     const vectors = await enc.encodeCorpus(probes.map((i) => ({ id: `doc-${i}`, text: text(i) })));
-    probes.forEach((i, j) =>
-      expect(index.search(vectors[j], 1)[0]).toMatchObject({ id: `doc-${i}`, score: expect.closeTo(1, 4) }),
-    );
-    expect(new Set(index.search(vectors[0], 1000).map((h) => h.id)).size).toBe(1000);
+    for (const [j, i] of probes.entries())
+      expect((await index.search(vectors[j], 1))[0]).toMatchObject({
+        id: `doc-${i}`,
+        score: expect.closeTo(1, 4),
+      });
+    expect(new Set((await index.search(vectors[0], 1000)).map((h) => h.id)).size).toBe(1000);
     await enc.close?.();
-    index.close();
+    await index.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildIndex } from "../../src/store/build.js";
 import type { Quantization } from "../../src/store/manifest.js";
-import { openIndex } from "../../src/store/open.js";
+import { EmbeddedStore } from "../../src/store/embedded.js";
 import { recallAtK } from "../../src/store/recall.js";
 import { FixtureTableEmbedder, latentVectors } from "./fixture-embedders.js";
 
@@ -43,12 +43,13 @@ describe("HNSW recall against exact search on random vectors", () => {
   async function recall(quantization: Quantization, rescore?: number): Promise<number> {
     const out = join(root, quantization);
     await buildIndex({ corpus, out, encoders: [encoder], batchSize: 500, quantization, progress: false });
-    const exact = openIndex(out, { mode: "exact" });
-    const ann = openIndex(out, { mode: "ann", rescore });
-    const truth = queries.map((q) => exact.search(q, 10).map((h) => h.id));
-    const found = queries.map((q) => ann.search(q, 10).map((h) => h.id));
-    exact.close();
-    ann.close();
+    const exact = EmbeddedStore.open(out, { mode: "exact" });
+    const ann = EmbeddedStore.open(out, { mode: "ann", rescore });
+    const ids = async (s: EmbeddedStore, q: Float32Array) => (await s.search(q, 10)).map((h) => h.id);
+    const truth = await Promise.all(queries.map((q) => ids(exact, q)));
+    const found = await Promise.all(queries.map((q) => ids(ann, q)));
+    await exact.close();
+    await ann.close();
     return recallAtK(found, truth, 10);
   }
 
