@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { positiveInt } from "./args.js";
 import { CareError } from "../core/errors.js";
@@ -8,6 +10,8 @@ import { checkDocumentEncoder } from "../store/manifest.js";
 import { openIndex } from "../store/open.js";
 import type { StoreDoc } from "../store/store.js";
 import { readLines } from "../util/jsonl.js";
+import { BM25_FILE, buildBm25Side } from "../lexical/bm25-side.js";
+import { isPostgresUrl } from "../store/location.js";
 import { printResult } from "./output.js";
 
 /**
@@ -44,6 +48,7 @@ export function register(program: Command): void {
               if (batch.length >= opts.batchSize) await flush();
             }
             await flush();
+            syncBm25(opts.store);
             const total = await store.count();
             printResult(
               { store: store.location, upserted: n, total },
@@ -76,6 +81,7 @@ export function register(program: Command): void {
       const store = await openIndex(opts.store);
       try {
         const deleted = await store.delete(ids);
+        syncBm25(opts.store);
         const total = await store.count();
         printResult(
           { store: store.location, deleted, asked: ids.length, total },
@@ -85,4 +91,10 @@ export function register(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** Brings an index folder's BM25 side up to date with the change (PostgreSQL indexes have none). */
+function syncBm25(location: string): void {
+  if (!isPostgresUrl(location) && existsSync(join(location, BM25_FILE)))
+    buildBm25Side(location, { progress: false });
 }

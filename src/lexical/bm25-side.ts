@@ -18,7 +18,8 @@ const TERMS_VERSION = 1;
 /**
  * The BM25 side of an index folder: each stored document's terms (jieba, as `tokenize` cuts them),
  * keyed like the document store. Tokenising is the slow part of BM25, so it is done once here, in
- * batches each committed in one transaction; a killed build resumes after the last committed key.
+ * batches each committed in one transaction; a killed build resumes after the last committed key, and a
+ * rerun after updates drops deleted documents and adds the new ones.
  * Serving builds the inverted index in memory from these rows, which takes no tokenising.
  */
 export function buildBm25Side(dir: string, options: { progress?: boolean; batchSize?: number } = {}): number {
@@ -27,6 +28,10 @@ export function buildBm25Side(dir: string, options: { progress?: boolean; batchS
   const docs = DocStore.openReadOnly(dir, manifest.dim);
   const db = openTerms(join(dir, BM25_FILE), false);
   try {
+    // Documents deleted or replaced since (care delete, care upsert, /admin) leave the side; a
+    // replacement has a new key above `done` and is tokenised below like any new document.
+    const drop = db.prepare("DELETE FROM terms WHERE key = ?");
+    db.transaction((keys: number[]) => keys.forEach((k) => drop.run(k)))(docs.tombstoneKeys());
     const done = (db.prepare("SELECT COALESCE(MAX(key), 0) AS k FROM terms").get() as { k: number }).k;
     const total = docs.count();
     const already = (db.prepare("SELECT COUNT(*) AS n FROM terms").get() as { n: number }).n;
