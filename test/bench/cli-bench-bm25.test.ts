@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../../src/bench/result.js";
-import { main } from "../../src/cli/main.js";
+import { care } from "../helpers/care.js";
 import { writeToySuite } from "./helpers/toy-suite.js";
 import { trecEvalReference } from "./helpers/trec-eval-reference.js";
 
@@ -18,12 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe("care bench --model bm25", () => {
   it("reports figures that trec_eval's definitions reproduce from the saved run", async () => {
     const suite = writeToySuite(root);
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    try {
-      await main(["node", "care", "bench", "--model", "bm25", "--tasks", suite, "--out", out, "--save-run"]);
-    } finally {
-      spy.mockRestore();
-    }
+    await care("bench", "--model", "bm25", "--tasks", suite, "--out", out, "--save-run");
     // A lexical model has no weights: MTEB's "no_revision_available" stands for its revision.
     const dir = join(out, "bm25", "no_revision_available");
     for (const task of ["toy-retrieval", "toy-reranking"]) {

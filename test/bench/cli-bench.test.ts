@@ -2,10 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main, reportError } from "../../src/cli/main.js";
+import { reportError } from "../../src/cli/main.js";
 import type { ResultFile } from "../../src/bench/result.js";
 import { writeToySuite } from "./helpers/toy-suite.js";
 import { trecEvalReference } from "./helpers/trec-eval-reference.js";
+import { care } from "../helpers/care.js";
 
 // `care bench --model toy` gets a small deterministic dense model: each character hashed into 16
 // dimensions, normalised. Identical texts give identical vectors, so score ties are exact.
@@ -44,21 +45,6 @@ vi.mock("../../src/bench/load-model.js", async () => {
 const root = mkdtempSync(join(tmpdir(), "care-cli-bench-"));
 const out = join(root, "results");
 let suite: string;
-let stdout: string[];
-
-async function care(...args: string[]): Promise<string> {
-  stdout = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  try {
-    await main(["node", "care", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return stdout.join("");
-}
 
 /** The model's folder: MTEB's `<model>/<revision>/`, the revision a hash of the toy's identity. */
 const modelDir = (): string => {

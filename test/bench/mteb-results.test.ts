@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBm25Model } from "../../src/lexical/bm25.js";
 import { runBench } from "../../src/bench/run.js";
 import { collectResults } from "../../src/bench/report/collect.js";
@@ -11,8 +11,8 @@ import { leaderboardMarkdown } from "../../src/bench/report/markdown.js";
 import { leaderboardHtml } from "../../src/bench/report/html.js";
 import { readResult, type ResultFile } from "../../src/bench/result.js";
 import { MTEB_TASKS } from "../../src/bench/mteb-tasks.js";
-import { main } from "../../src/cli/main.js";
 import { writeToySuite } from "./helpers/toy-suite.js";
+import { care } from "../helpers/care.js";
 
 /** Official result files written by hand from MTEB's TaskResult schema (results-repository layout). */
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "mteb-results");
@@ -269,20 +269,6 @@ describe("bad or foreign result files are refused, naming the file", () => {
 });
 
 describe("care eval-run", () => {
-  async function care(...args: string[]): Promise<string> {
-    const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    try {
-      await main(["node", "care", ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out.join("");
-  }
-
   it("scores a saved TREC run with the very metrics care bench reported", async () => {
     const dir = dirname(ourFile);
     const printed = await care(

@@ -2,29 +2,15 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HfEmbedder } from "../../src/embed/hf.js";
 import { writeTinyRepo } from "../hub/tiny-repo.js";
+import { care } from "../helpers/care.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-embed-"));
 let model: string;
 let expected: number[][];
 const TEXTS = ["头痛发热怎么办", "高血压的治疗", "一二三", "糖尿病", "感冒咳嗽"];
-
-async function care(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  try {
-    await main(["node", "care", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join("");
-}
 
 const rows = (jsonl: string) =>
   jsonl

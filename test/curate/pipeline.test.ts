@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTask } from "../../src/tasks/load.js";
 import { writeRankingTask } from "../../src/tasks/write.js";
-import { main } from "../../src/cli/main.js";
 import { fleissKappaFromRatings } from "../../src/curate/agreement.js";
 import type { ExpertAgreement } from "../../src/curate/expert-agreement.js";
 import { loadPairs, type Pair } from "../../src/curate/pair.js";
@@ -12,6 +11,7 @@ import type { StatsFile } from "../../src/curate/report.js";
 import { ReviewLabels } from "../../src/curate/review-labels.js";
 import { createBm25Model } from "../../src/lexical/bm25.js";
 import { chatAnswer, MockChatServer } from "./mock-chat-server.js";
+import { care } from "../helpers/care.js";
 
 const TOPICS = ["头痛", "发烧", "糖尿病", "高血压"];
 const topic = (text: string) => TOPICS.find((t) => text.includes(t));
@@ -31,20 +31,6 @@ const CORPUS = [
   { id: "d7", text: "糖尿病患者可以适量吃水果，饮食上要选择低糖水果。" },
   { id: "d8", text: "感冒咳嗽多喝温水，注意休息。" },
 ];
-
-async function care(...args: string[]): Promise<string> {
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await main(["node", "care", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
 
 describe("care curate, end to end on a small task", () => {
   const dir = mkdtempSync(join(tmpdir(), "care-pipeline-"));

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { care } from "../helpers/care.js";
 import { buildSuite, formatSuiteSummary, type SuiteSummary } from "../../src/data/build-suite.js";
 import { readKuakeQQR } from "../../src/data/sources/kuake-qqr.js";
 import { readMedicalDialogue } from "../../src/data/sources/medical-dialogue.js";
@@ -97,17 +97,8 @@ describe("buildSuite on ../shared/data", () => {
 
   it("care data build-suite rebuilds byte-identical files (content-hash ids, file order) and prints the counts", async () => {
     const again = mkdtempSync(join(tmpdir(), "care-suite-"));
-    const printed: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    try {
-      await main(["node", "care", "data", "build-suite", "--from", DATA, "--out", again]);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(printed.join("")).toMatch(/CMedIR-Retrieval +retrieval +4298 queries, 9866 documents, 9868 qrels/);
+    const printed = await care("data", "build-suite", "--from", DATA, "--out", again);
+    expect(printed).toMatch(/CMedIR-Retrieval +retrieval +4298 queries, 9866 documents, 9868 qrels/);
     for (const t of summary.tasks) {
       const files = readdirSync(t.dir).filter((n) => n.endsWith(".jsonl") || n.endsWith(".json"));
       expect(files.length).toBeGreaterThanOrEqual(2);

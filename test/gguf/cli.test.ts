@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { care } from "../helpers/care.js";
 import { GgufEmbedder } from "../../src/embed/gguf.js";
 import { openCheckpoint } from "../../src/weights/checkpoint.js";
 import { qwenForward } from "../reference/qwen.js";
@@ -22,14 +23,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("care gguf convert", () => {
   it("converts a qwen2 checkpoint folder, biases included", async () => {
     const out = join(tmp, "q.gguf");
-    const printed: string[] = [];
-    const write = vi.spyOn(process.stdout, "write").mockImplementation((s) => printed.push(String(s)) > 0);
-    try {
-      await main(["node", "care", "gguf", "convert", "--in", dir, "--out", out, "--type", "q8_0"]);
-    } finally {
-      write.mockRestore();
-    }
-    expect(printed.join("")).toMatch(/^wrote .*q\.gguf: qwen2, q8_0, \d+ tensors/);
+    const printed = await care("gguf", "convert", "--in", dir, "--out", out, "--type", "q8_0");
+    expect(printed).toMatch(/^wrote .*q\.gguf: qwen2, q8_0, \d+ tensors/);
     const h = readGgufHeader(out);
     expect(h.metadata.get("general.architecture")).toBe("qwen2");
     expect(h.metadata.get("general.file_type")).toBe(7);

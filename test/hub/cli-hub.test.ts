@@ -1,33 +1,19 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../../src/bench/result.js";
 import { runCliChild } from "../helpers/cli-child.js";
 import { writeToySuite } from "../bench/helpers/toy-suite.js";
 import { MockHub, sha256, type MockRepo } from "./mock-hub.js";
 import { writeTinyRepo } from "./tiny-repo.js";
+import { care } from "../helpers/care.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-cli-hub-"));
 const saved = { ...process.env };
 let hub: MockHub;
 let repo: MockRepo;
 let fixture: ReturnType<typeof writeTinyRepo>;
-
-async function care(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  try {
-    await main(["node", "care", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join("");
-}
 
 const embeddings = (jsonl: string) =>
   jsonl
