@@ -1,12 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import createClient from "openapi-fetch";
 import openapiTS, { astToString } from "openapi-typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../src/store/build.js";
-import { createServer, type CareServer } from "../../src/serve/server.js";
 import { FixtureHashEmbedder } from "../store/fixture-embedders.js";
+import { serveFixture, type FixtureServer } from "./fixture-server.js";
 import type { paths } from "./openapi.generated.js";
 
 /**
@@ -15,34 +12,20 @@ import type { paths } from "./openapi.generated.js";
  * schema change with `UPDATE_OPENAPI=1 npx vitest run test/serve/openapi.test.ts`.
  */
 const GENERATED = new URL("./openapi.generated.ts", import.meta.url);
-const root = mkdtempSync(join(tmpdir(), "care-openapi-"));
-const encoder = new FixtureHashEmbedder(32);
-let server: CareServer;
+let fixture: FixtureServer | undefined;
 let url: string;
 
 beforeAll(async () => {
-  writeFileSync(
-    join(root, "c.jsonl"),
+  fixture = await serveFixture(
     [
       { _id: "d1", title: "糖尿病", text: "糖尿病患者应控制血糖" },
       { _id: "d2", text: "感冒发烧多喝水" },
-    ]
-      .map((d) => JSON.stringify(d))
-      .join("\n"),
+    ],
+    new FixtureHashEmbedder(32),
   );
-  await buildIndex({
-    corpus: join(root, "c.jsonl"),
-    out: join(root, "idx"),
-    encoders: [encoder],
-    progress: false,
-  });
-  server = await createServer({ index: join(root, "idx"), query: encoder });
-  url = await server.listen(0);
+  url = fixture.url;
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 describe("GET /openapi.json", () => {
   it("documents the JSON routes with their request and response schemas", async () => {

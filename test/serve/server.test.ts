@@ -1,37 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIndex } from "../../src/store/build.js";
-import { createServer, type CareServer } from "../../src/serve/server.js";
+import { createServer } from "../../src/serve/server.js";
 import { FixtureHashEmbedder } from "../store/fixture-embedders.js";
+import { serveFixture, type FixtureServer } from "./fixture-server.js";
 
-const root = mkdtempSync(join(tmpdir(), "care-serve-"));
 const DOCS = [
   { _id: "d1", title: "糖尿病饮食", text: "糖尿病患者应控制血糖，西瓜含糖量高，少量食用" },
   { _id: "d2", title: "高血压", text: "高血压患者要低盐饮食，按时服药" },
   { _id: "d3", text: "感冒发烧可以多喝水，注意休息" },
 ];
 const encoder = new FixtureHashEmbedder(64);
-let server: CareServer;
+let fixture: FixtureServer | undefined;
 let url: string;
 
 beforeAll(async () => {
-  writeFileSync(join(root, "c.jsonl"), DOCS.map((d) => JSON.stringify(d)).join("\n"));
-  await buildIndex({
-    corpus: join(root, "c.jsonl"),
-    out: join(root, "idx"),
-    encoders: [encoder],
-    progress: false,
-  });
-  server = await createServer({ index: join(root, "idx"), query: encoder });
-  url = await server.listen(0);
+  fixture = await serveFixture(DOCS, encoder);
+  url = fixture.url;
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 type Json = any;
@@ -234,7 +220,7 @@ describe("health, metrics and the page", () => {
 describe("a bounded queue and a graceful close", () => {
   it("answers 429 with Retry-After once the queue is full, serves the rest, and finishes in-flight work on close", async () => {
     const slow = await createServer({
-      index: join(root, "idx"),
+      index: fixture!.index,
       query: new FixtureHashEmbedder(64, 150),
       maxQueue: 2,
       maxBatch: 1,
