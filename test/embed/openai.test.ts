@@ -1,72 +1,33 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { embeddingsUrl, OpenAIEmbedder, type OpenAIEmbedderOptions } from "../../src/embed/openai.js";
 import { loadEmbedder } from "../../src/embed/load.js";
 import { CareError } from "../../src/core/errors.js";
-
-interface Seen {
-  path: string;
-  auth: string | undefined;
-  body: { model: string; input: string[]; dimensions?: number };
-}
+import { ScriptedServer } from "../helpers/scripted-server.js";
 
 /**
- * A loopback stand-in for an embeddings server. Each request takes the next scripted behaviour (then
- * answers normally once the script runs out); a normal answer embeds a text as [length, 1, 2] (so rows
- * need normalising) and lists the rows in reverse order with their `index`, so order must come from it.
+ * Once its script runs out, the server embeds a text as [length, 1, 2] (so rows need normalising) and
+ * lists the rows in reverse order with their `index`, so order must come from it.
  */
-type Behaviour = "ok" | "drop" | "hang" | { status: number; body?: string; retryAfter?: string };
-let server: Server;
+let mock: ScriptedServer<{ model: string; input: string[]; dimensions?: number }>;
 let base: string;
-let script: Behaviour[] = [];
-let seen: Seen[] = [];
 let inFlight = 0;
 let maxInFlight = 0;
 let delayMs = 0;
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  let raw = "";
-  req.on("data", (c) => (raw += c));
-  req.on("end", async () => {
-    const body = JSON.parse(raw);
-    seen.push({ path: req.url!, auth: req.headers.authorization, body });
-    const b = script.shift() ?? "ok";
-    if (b === "drop") return req.socket.destroy();
-    if (b === "hang") return; // never answers; the client's timeout must fire
-    if (typeof b === "object") {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (b.retryAfter) headers["retry-after"] = b.retryAfter;
-      res.writeHead(b.status, headers).end(b.body ?? JSON.stringify({ error: { message: "scripted" } }));
-      return;
-    }
+beforeAll(async () => {
+  mock = await ScriptedServer.start(async (body: { model: string; input: string[]; dimensions?: number }) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     inFlight--;
-    const data = body.input.map((t: string, index: number) => ({
-      object: "embedding",
-      index,
-      embedding: [t.length, 1, 2],
-    }));
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ object: "list", data: data.reverse() }));
+    const data = body.input.map((t, index) => ({ object: "embedding", index, embedding: [t.length, 1, 2] }));
+    return { object: "list", data: data.reverse() };
   });
-}
-
-beforeAll(async () => {
-  server = createServer(handle);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = mock.origin;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => mock.close());
 afterEach(() => {
-  script = [];
-  seen = [];
+  mock.reset();
   inFlight = maxInFlight = 0;
   delayMs = 0;
   delete process.env.CARE_TEST_KEY;
@@ -93,8 +54,8 @@ describe("OpenAIEmbedder against a local mock server", () => {
     const e = make({ batchSize: 3 });
     expect(e.dim).toBe(0);
     const rows = await e.embed(texts);
-    expect(seen.map((s) => s.body.input.length).sort()).toEqual([1, 3, 3, 3]);
-    expect(seen.every((s) => s.path === "/v1/embeddings" && s.body.model === "m")).toBe(true);
+    expect(mock.seen.map((s) => s.body.input.length).sort()).toEqual([1, 3, 3, 3]);
+    expect(mock.seen.every((s) => s.path === "/v1/embeddings" && s.body.model === "m")).toBe(true);
     expect(rows.map((r) => [...r])).toEqual(texts.map((t) => expectedRow(t).map((x) => Math.fround(x))));
     expect(e.dim).toBe(3);
     expect(await e.embed([])).toEqual([]);
@@ -103,36 +64,36 @@ describe("OpenAIEmbedder against a local mock server", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     delayMs = 30;
     await make({ batchSize: 1, concurrency: 2 }).embed(["a", "b", "c", "d", "e", "f"]);
-    expect(seen).toHaveLength(6);
+    expect(mock.seen).toHaveLength(6);
     expect(maxInFlight).toBe(2);
   });
 
   it("retries 429 and 500, a dropped connection and a timeout, then succeeds", async () => {
-    script = [{ status: 429, retryAfter: "0" }, { status: 500 }, "drop", "hang"];
+    mock.script = [{ status: 429, retryAfter: "0" }, { status: 500 }, "drop", "hang"];
     const rows = await make({ timeoutMs: 200 }).embed(["abc"]);
-    expect(seen).toHaveLength(5);
+    expect(mock.seen).toHaveLength(5);
     expect([...rows[0]]).toEqual(expectedRow("abc").map((x) => Math.fround(x)));
   });
 
   it("gives up after maxRetries with an error naming the endpoint and the last failure", async () => {
-    script = Array.from({ length: 10 }, () => ({ status: 503, body: "overloaded" }));
+    mock.script = Array.from({ length: 10 }, () => ({ status: 503, body: "overloaded" }));
     const err = await make({ maxRetries: 2 })
       .embed(["a"])
       .catch((e) => e);
     expect(err).toBeInstanceOf(CareError);
     expect(err.message).toMatch(/gave up after 3 attempts; last error: HTTP 503: overloaded/);
     expect(err.message).toContain(`${base}/v1/embeddings`);
-    expect(seen).toHaveLength(3);
+    expect(mock.seen).toHaveLength(3);
   });
 
   it("does not retry a client error, and never puts the key in a message", async () => {
     process.env.CARE_TEST_KEY = "sk-secret-123";
-    script = [{ status: 401, body: "bad key sk-secret-123" }];
+    mock.script = [{ status: 401, body: "bad key sk-secret-123" }];
     const err = await make()
       .embed(["a"])
       .catch((e) => e);
-    expect(seen).toHaveLength(1);
-    expect(seen[0].auth).toBe("Bearer sk-secret-123");
+    expect(mock.seen).toHaveLength(1);
+    expect(mock.seen[0].auth).toBe("Bearer sk-secret-123");
     expect(err).toBeInstanceOf(CareError);
     expect(err.message).toContain("HTTP 401");
     expect(err.message).not.toContain("sk-secret-123");
@@ -140,7 +101,7 @@ describe("OpenAIEmbedder against a local mock server", () => {
 
   it("sends no Authorization header when the key variable is unset", async () => {
     await make().embed(["a"]);
-    expect(seen[0].auth).toBeUndefined();
+    expect(mock.seen[0].auth).toBeUndefined();
   });
 
   it("formats queries with the instruction template, documents as title and text", async () => {
@@ -150,17 +111,17 @@ describe("OpenAIEmbedder against a local mock server", () => {
       type: "retrieval",
       queryInstruction: "检索回答",
     });
-    expect(seen[0].body.input).toEqual([
+    expect(mock.seen[0].body.input).toEqual([
       "Instruct: 检索回答\nQuery: 发烧怎么办",
       "Instruct: 检索回答\nQuery: $& {text}",
     ]);
     await e.encodeQueries(["q"], { name: "t", type: "retrieval" });
-    expect(seen[1].body.input).toEqual(["q"]);
+    expect(mock.seen[1].body.input).toEqual(["q"]);
     await e.encodeCorpus([
       { id: "1", title: "标题", text: "正文" },
       { id: "2", text: "只有正文" },
     ]);
-    expect(seen[2].body.input).toEqual(["标题 正文", "只有正文"]);
+    expect(mock.seen[2].body.input).toEqual(["标题 正文", "只有正文"]);
     // A result file records the prompt each side sends, the input as {text}; the service decides the rest.
     expect(e.dim).toBeGreaterThan(0);
     expect(e.encoding({ name: "t", type: "retrieval", queryInstruction: "检索回答" })).toEqual({
@@ -177,12 +138,12 @@ describe("OpenAIEmbedder against a local mock server", () => {
       queryInstruction: "I",
     });
     // Qwen3-Embedding's own get_detailed_instruct puts no space after "Query:".
-    expect(seen[0].body.input).toEqual(["Instruct: I\nQuery:q"]);
+    expect(mock.seen[0].body.input).toEqual(["Instruct: I\nQuery:q"]);
   });
 
   it("rejects a response of the wrong width or length", async () => {
     await expect(make({ dim: 4 }).embed(["a"])).rejects.toThrow(/embedding width 3, expected 4/);
-    script = [{ status: 200, body: JSON.stringify({ data: [] }) }];
+    mock.script = [{ status: 200, body: JSON.stringify({ data: [] }) }];
     await expect(make().embed(["a"])).rejects.toThrow(/expected "data" with 1 embeddings, got 0/);
   });
 
@@ -191,9 +152,9 @@ describe("OpenAIEmbedder against a local mock server", () => {
     expect(e).toBeInstanceOf(OpenAIEmbedder);
     expect(e.name).toBe(`openai:${base}#m`);
     await e.encodeCorpus([{ id: "1", text: "a" }]);
-    expect(seen[0].path).toBe("/v1/embeddings");
+    expect(mock.seen[0].path).toBe("/v1/embeddings");
     await make({ dimensions: 3 }).embed(["a"]);
-    expect(seen[1].body.dimensions).toBe(3);
+    expect(mock.seen[1].body.dimensions).toBe(3);
   });
 });
 
