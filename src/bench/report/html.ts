@@ -1,6 +1,6 @@
 import { barChartSvg } from "../../util/chart.js";
 import { escapeHtml } from "../../util/html.js";
-import { formatScore, meanNote, provenanceLines, type Leaderboard } from "./leaderboard.js";
+import { formatScore, meanNote, missingLine, provenanceTable, type Leaderboard } from "./leaderboard.js";
 
 /** A grouped bar chart, tasks along x and one bar per model in each group, as a standalone SVG. */
 export function leaderboardSvg(board: Leaderboard): string {
@@ -36,30 +36,11 @@ export function leaderboardHtml(board: Leaderboard): string {
     .join("\n");
   const list = (items: string[]) =>
     `<ul>\n${items.map((i) => `<li>${escapeHtml(i)}</li>`).join("\n")}\n</ul>`;
-  const missing = board.rows
-    .filter((r) => r.missing.length > 0)
-    .map((r) => `${r.label}: ${r.missing.map((m) => `${m.task} (${m.reason})`).join("; ")}`);
-  const prov = provenanceLines(board)
-    .map(
-      (p) =>
-        `<tr>${[
-          p.model,
-          p.task,
-          p.source,
-          p.data,
-          p.queryPrompt,
-          p.documentPrompt,
-          p.maxLength,
-          p.pooling,
-          p.dim,
-          p.weights,
-          p.version,
-          p.commit,
-          p.command,
-        ]
-          .map((c) => `<td class="t">${escapeHtml(c)}</td>`)
-          .join("")}</tr>`,
-    )
+  const missing = board.rows.filter((r) => r.missing.length > 0).map(missingLine);
+  const prov = provenanceTable(board);
+  const provHead = prov.headings.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const provBody = prov.rows
+    .map((cells) => `<tr>${cells.map((c) => `<td class="t">${escapeHtml(c)}</td>`).join("")}</tr>`)
     .join("\n");
   return `<!doctype html>
 <html lang="en">
@@ -89,9 +70,9 @@ ${missing.length ? `<h2>Missing</h2>\n${list(missing)}` : ""}
 <h2>Provenance</h2>
 <p>Prompts show the input as {text}; length, pooling and width read query side / document side; data is the task content hash (care) or dataset revision (MTEB).</p>
 <table>
-<thead><tr><th>model</th><th>task</th><th>source</th><th>data</th><th>query prompt</th><th>document prompt</th><th>max length</th><th>pooling</th><th>dim</th><th>weights sha256</th><th>version</th><th>commit</th><th>command</th></tr></thead>
+<thead><tr>${provHead}</tr></thead>
 <tbody>
-${prov}
+${provBody}
 </tbody>
 </table>
 </body>

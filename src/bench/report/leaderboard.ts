@@ -163,6 +163,11 @@ function absentMetric(r: ResultRecord, metric: string): string {
   return why;
 }
 
+/** A model's missing tasks with their reasons, one line in both reports. */
+export function missingLine(row: LeaderboardRow): string {
+  return `${row.label}: ${row.missing.map((m) => `${m.task} (${m.reason})`).join("; ")}`;
+}
+
 /** How the means are taken, in the words both reports use. */
 export function meanNote(board: Leaderboard): string {
   return board.common.length
@@ -178,7 +183,7 @@ export function formatScore(v: number | null | undefined): string {
 }
 
 /** The provenance of one result, as both the Markdown and the HTML report show it. */
-export interface ProvenanceLine {
+interface ProvenanceLine {
   model: string;
   task: string;
   source: string;
@@ -193,10 +198,34 @@ export interface ProvenanceLine {
   version: string;
   commit: string;
   command: string;
-  file: string;
 }
 
-export function provenanceLines(board: Leaderboard): ProvenanceLine[] {
+/** The provenance table's columns in order: the heading, then the field it shows. */
+const PROVENANCE_COLUMNS: readonly (readonly [string, keyof ProvenanceLine])[] = [
+  ["model", "model"],
+  ["task", "task"],
+  ["source", "source"],
+  ["data", "data"],
+  ["query prompt", "queryPrompt"],
+  ["document prompt", "documentPrompt"],
+  ["max length", "maxLength"],
+  ["pooling", "pooling"],
+  ["dim", "dim"],
+  ["weights sha256", "weights"],
+  ["version", "version"],
+  ["commit", "commit"],
+  ["command", "command"],
+];
+
+/** Each result's provenance as a table of plain-text cells, for the Markdown and HTML reports. */
+export function provenanceTable(board: Leaderboard): { headings: string[]; rows: string[][] } {
+  return {
+    headings: PROVENANCE_COLUMNS.map(([heading]) => heading),
+    rows: provenanceLines(board).map((p) => PROVENANCE_COLUMNS.map(([, field]) => p[field])),
+  };
+}
+
+function provenanceLines(board: Leaderboard): ProvenanceLine[] {
   const lines: ProvenanceLine[] = [];
   for (const row of board.rows) {
     for (const r of row.records) {
@@ -219,7 +248,6 @@ export function provenanceLines(board: Leaderboard): ProvenanceLine[] {
         version: c ? `care ${c.run.care_version}` : r.mtebVersion ? `mteb ${r.mtebVersion}` : "",
         commit: c?.run.git_commit?.replace(/^([0-9a-f]{12})[0-9a-f]*/, "$1") ?? "",
         command: c?.run.command ?? "",
-        file: r.file,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { formatScore, meanNote, provenanceLines, type Leaderboard } from "./leaderboard.js";
+import { formatScore, meanNote, missingLine, provenanceTable, type Leaderboard } from "./leaderboard.js";
 
 /** The leaderboard as Markdown: main scores, the tasks each model misses, and each result's provenance. */
 export function leaderboardMarkdown(board: Leaderboard): string {
@@ -29,49 +29,16 @@ export function leaderboardMarkdown(board: Leaderboard): string {
   const missing = board.rows.filter((r) => r.missing.length > 0);
   if (missing.length > 0) {
     lines.push("", "## Missing", "");
-    for (const row of missing)
-      lines.push(`- ${row.label}: ${row.missing.map((m) => `${m.task} (${m.reason})`).join("; ")}`);
+    for (const row of missing) lines.push(`- ${missingLine(row)}`);
   }
-  const prov = provenanceLines(board);
+  const prov = provenanceTable(board);
   lines.push(
     "",
     "## Provenance",
     "",
     "Prompts show the input as `{text}`; length, pooling and width read query side / document side; data is the task content hash (care) or dataset revision (MTEB).",
     "",
-    ...table(
-      [
-        "model",
-        "task",
-        "source",
-        "data",
-        "query prompt",
-        "document prompt",
-        "max length",
-        "pooling",
-        "dim",
-        "weights sha256",
-        "version",
-        "commit",
-        "command",
-      ],
-      prov.map((p) => [
-        p.model,
-        p.task,
-        p.source,
-        p.data,
-        p.queryPrompt,
-        p.documentPrompt,
-        p.maxLength,
-        p.pooling,
-        p.dim,
-        p.weights,
-        p.version,
-        p.commit,
-        p.command,
-      ]),
-      () => false,
-    ),
+    ...table(prov.headings, prov.rows, () => false),
   );
   return lines.join("\n") + "\n";
 }
