@@ -20,10 +20,10 @@ import { RETRIEVAL_TYPE, type Stage2Row } from "../mine/records.js";
 import { charsFromFile, makeTiny } from "../models/make-tiny.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { readLines } from "../util/jsonl.js";
-import { TRAINING_CARD } from "../train/st-folder.js";
 import { trainStage1 } from "./train-stage1.js";
 import { trainStage2 } from "./train-stage2.js";
 import { trainSymmetric } from "./symmetric.js";
+import { trained } from "./finished-run.js";
 
 export interface StageSettings {
   steps: number;
@@ -128,7 +128,7 @@ export async function trainSmallPair(o: SmallPairOptions): Promise<SmallPair> {
     data: string,
     run: () => Promise<unknown>,
   ) => {
-    if (!fresh && finished(model, st, data)) {
+    if (!fresh && trained(model, { ...st, data })) {
       log(`${label}: trained before (${model})`);
       return;
     }
@@ -258,24 +258,6 @@ function optim(s: StageSettings) {
     batchSize: s.batchSize,
     ...(s.groupSize ? { groupSize: s.groupSize } : {}),
   };
-}
-
-/** Whether a checkpoint folder is the end of a run with these settings and data (its training card says so). */
-function finished(dir: string, s: StageSettings, data: string): boolean {
-  const file = join(dir, TRAINING_CARD);
-  if (!existsSync(file)) return false;
-  const card = JSON.parse(readFileSync(file, "utf8")) as {
-    final_step?: number;
-    lr?: number;
-    batch_size?: number;
-    data?: string;
-  };
-  return (
-    card.final_step === s.steps &&
-    card.lr === s.lr &&
-    card.batch_size === s.batchSize &&
-    card.data === resolve(data)
-  );
 }
 
 /**

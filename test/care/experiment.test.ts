@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { QUICK, type ExperimentConfig } from "../../src/care/experiment/config.js";
 import { summaryJson } from "../../src/care/experiment/report.js";
-import { MODEL_NAMES, runExperiment, trained } from "../../src/care/experiment/run.js";
+import { MODEL_NAMES, runExperiment } from "../../src/care/experiment/run.js";
+import { trained } from "../../src/care/finished-run.js";
 import { writeExperiment } from "../../src/care/experiment/write.js";
 import { TRAINING_CARD } from "../../src/train/st-folder.js";
 

@@ -37,6 +37,7 @@ import { TRAINING_CARD } from "../../train/st-folder.js";
 import { trainStage1 } from "../train-stage1.js";
 import { trainStage2 } from "../train-stage2.js";
 import { trainSymmetric } from "../symmetric.js";
+import { trained, type RunSettings } from "../finished-run.js";
 import { aggregate, type Aggregated, type ModelRuns } from "./aggregate.js";
 import type { ExperimentConfig } from "./config.js";
 import { loadDevTask, splitOffDev } from "./dev-split.js";
@@ -107,32 +108,6 @@ export interface ExperimentResult {
   wallSeconds: number;
   machine: { cpus: number; model: string; node: string };
   finished: string;
-}
-
-interface RunSettings {
-  steps: number;
-  lr: number;
-  batchSize: number;
-  /** The training file (a run on other data is trained again); unchecked when absent. */
-  data?: string;
-}
-
-/** Whether `dir` holds a finished run with these settings (a changed run is trained again). */
-export function trained(dir: string, s: RunSettings): boolean {
-  const file = join(dir, TRAINING_CARD);
-  if (!existsSync(file)) return false;
-  const card = JSON.parse(readFileSync(file, "utf8")) as {
-    final_step?: number;
-    lr?: number;
-    batch_size?: number;
-    data?: string;
-  };
-  return (
-    card.final_step === s.steps &&
-    card.lr === s.lr &&
-    card.batch_size === s.batchSize &&
-    (s.data === undefined || card.data === resolve(s.data))
-  );
 }
 
 /** The first `n` lines of a file (the quick setting's training subset). */
