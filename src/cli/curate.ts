@@ -210,6 +210,7 @@ async function aggregateCommand(
 ): Promise<void> {
   const { voted, judges, t } = await votes(o);
   const bases = await baseTasks(o.tasks);
+  const written: (CuratedCounts & { task: string; type: string; dir: string })[] = [];
   for (const [task, vs] of byTask(voted)) {
     const baseTask = bases.get(task);
     if (o.tasks && !baseTask)
@@ -245,7 +246,9 @@ async function aggregateCommand(
       `${dir}: ${type}, ${counts.queries} ${type === "sts" ? "pairs" : "queries"}, ${counts.docs} docs; votes: ` +
         `${counts.positives} positive, ${counts.negatives} negative, ${counts.unsure} unsure (left out)`,
     );
+    written.push({ task, type, dir, ...counts });
   }
+  printResult({ out: o.out, tasks: written }, `${written.length} curated task folders in ${o.out}`);
 }
 
 async function statsCommand(o: VoteOptions & { out: string }): Promise<void> {
@@ -277,9 +280,13 @@ function exportLabels(dir: string, items: Awaited<ReturnType<typeof readReviewSa
   const labels = ReviewLabels.open(join(dir, LABELS_FILE));
   try {
     const rows = exportRows(items, labels.all());
-    writeFileAtomic(join(dir, "labels-export.csv"), exportCsv(rows));
-    writeFileAtomic(join(dir, "labels-export.jsonl"), exportJsonl(rows));
-    say(`${rows.length} labels exported to ${join(dir, "labels-export.csv")} and .jsonl`);
+    const files = { csv: join(dir, "labels-export.csv"), jsonl: join(dir, "labels-export.jsonl") };
+    writeFileAtomic(files.csv, exportCsv(rows));
+    writeFileAtomic(files.jsonl, exportJsonl(rows));
+    printResult(
+      { labels: rows.length, ...files },
+      `${rows.length} labels exported to ${files.csv} and .jsonl`,
+    );
   } finally {
     labels.close();
   }

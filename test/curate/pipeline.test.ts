@@ -123,37 +123,50 @@ describe("care curate, end to end on a small task", () => {
     expect(judged).toMatch(new RegExp(`C: ${pairs.length} scored, 0 failed`));
     expect(server.requests).toHaveLength(3 * pairs.length);
 
-    await care(
-      "curate",
-      "aggregate",
-      "--pairs",
-      p("pairs.jsonl"),
-      "--judgments",
-      p("store"),
-      "--tasks",
-      p("tasks"),
-      "--out",
-      p("curated"),
-    );
+    // Under --json the result is the only thing on stdout: each task's line goes to stderr.
+    const aggregated = JSON.parse(
+      await care(
+        "curate",
+        "aggregate",
+        "--pairs",
+        p("pairs.jsonl"),
+        "--judgments",
+        p("store"),
+        "--tasks",
+        p("tasks"),
+        "--out",
+        p("curated"),
+        "--json",
+      ),
+    ) as { out: string; tasks: { task: string; type: string; dir: string; positives: number }[] };
+    expect(aggregated.out).toBe(p("curated"));
+    expect(aggregated.tasks).toMatchObject([
+      { task: "mini-qa", type: "retrieval", dir: p("curated", "mini-qa-curated") },
+    ]);
     const task = await loadTask(p("curated", "mini-qa-curated"));
     if (!("data" in task)) throw new Error("expected a ranking task");
     expect(task.meta.query_instruction).toBe("检索答案");
     expect(task.data.corpus).toHaveLength(CORPUS.length);
     const sameTopic = pairs.filter((x) => topic(x.query) === topic(x.doc) && x.doc_id !== "d4");
+    expect(aggregated.tasks[0].positives).toBe(sameTopic.length);
     const qrels = [...task.data.qrels].flatMap(([q, docs]) => [...docs].map(([d, g]) => `${q}/${d}/${g}`));
     expect(qrels.sort()).toEqual(sameTopic.map((x) => `${x.query_id}/${x.doc_id}/2`).sort());
 
-    await care(
-      "curate",
-      "stats",
-      "--pairs",
-      p("pairs.jsonl"),
-      "--judgments",
-      p("store"),
-      "--out",
-      p("stats.json"),
-    );
+    const printed = JSON.parse(
+      await care(
+        "curate",
+        "stats",
+        "--pairs",
+        p("pairs.jsonl"),
+        "--judgments",
+        p("store"),
+        "--out",
+        p("stats.json"),
+        "--json",
+      ),
+    ) as StatsFile & { file: string };
     const stats = JSON.parse(readFileSync(p("stats.json"), "utf8")) as StatsFile;
+    expect(printed).toEqual({ ...stats, file: p("stats.json") });
     expect(stats.judges).toEqual(["A", "B", "C"]);
     const audit = stats.false_negative_audit[0];
     const fn = sameTopic.filter((x) => !x.labelled);
@@ -199,6 +212,14 @@ describe("care curate, end to end on a small task", () => {
       labels.add("X", it.pair_id, (it.pipeline === "positive") !== (i === 0) ? 5 : 1),
     );
     labels.close();
+    const exported = JSON.parse(
+      await care("curate", "review", "--out", p("review"), "--export", "--json"),
+    ) as { labels: number; csv: string; jsonl: string };
+    expect(exported).toEqual({
+      labels: 4,
+      csv: p("review", "labels-export.csv"),
+      jsonl: p("review", "labels-export.jsonl"),
+    });
     await care("curate", "agreement", "--review", p("review"));
     const agreement = JSON.parse(readFileSync(p("review", "agreement.json"), "utf8")) as ExpertAgreement;
     expect(agreement).toMatchObject({ reviewers: ["X"], items: 4, comparisons: 4, agreement: 0.75 });
