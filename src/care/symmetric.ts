@@ -4,6 +4,7 @@
  * forward pass over the concatenated batch, every weight learning.
  */
 import { join, resolve } from "node:path";
+import { checkpointArg } from "../hub/pull.js";
 import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
 import { reshape, slice } from "../graph/ops.js";
@@ -41,7 +42,8 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
   const { temperature, groupSize } = contrastiveSettings(o);
   const optim = resolveOptim(o, rows.length, CARE_DEFAULTS.stage2);
   // One model reads both sides, so one length limit: the longer (documents') one.
-  const m = TrainableEncoder.open(o.model, {
+  const modelDir = await checkpointArg(o.model);
+  const m = TrainableEncoder.open(modelDir, {
     pooling: o.pooling,
     maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
     dropout: o.dropout,
@@ -63,14 +65,14 @@ export async function trainSymmetric(o: SymmetricOptions): Promise<TrainOutcome>
     if (widths.some((w) => !Number.isInteger(w) || w < 1 || w > dim))
       throw new CareError(
         `Matryoshka widths ${widths.join(", ")} must be integers from 1 to ${dim}`,
-        o.model,
+        modelDir,
       );
     if (widths.length > 1) card.matryoshka_dims = widths;
     // Queries are cut to the query length in training, so evaluation and serving cut them there too.
     card.query_max_length = queryMax;
     const record = {
       stage: "contrastive-symmetric",
-      base: resolve(o.model),
+      base: resolve(modelDir),
       data: resolve(o.data),
       rows: rows.length,
       temperature,

@@ -6,6 +6,7 @@
  * the MSE between its embedding and the document embedding cut to its width.
  */
 import { join, resolve } from "node:path";
+import { checkpointArg } from "../hub/pull.js";
 import { loadEmbedder } from "../embed/load.js";
 import { normalize } from "../util/vector.js";
 import { Graph } from "../graph/ir.js";
@@ -66,7 +67,8 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
   if (!(temperature > 0)) throw new CareError(`temperature ${temperature} must be positive`);
   const optim = resolveOptim(o, texts.length, CARE_DEFAULTS.stage1);
   if (optim.batchSize < 2) throw new CareError("stage I needs a batch of at least 2 (in-batch negatives)");
-  const q = TrainableEncoder.open(o.query, {
+  const query = await checkpointArg(o.query);
+  const q = TrainableEncoder.open(query, {
     pooling: o.pooling ?? CARE_DEFAULTS.queryPooling,
     maxLength: o.maxLength ?? CARE_DEFAULTS.queryMaxLength,
     dropout: o.dropout,
@@ -99,7 +101,7 @@ export async function trainStage1(o: Stage1Options): Promise<TrainOutcome> {
     };
     const record = {
       stage: "care-stage1",
-      base: resolve(o.query),
+      base: resolve(query),
       document: docSpec(o.doc),
       data: resolve(o.data),
       texts: texts.length,

@@ -6,6 +6,7 @@
  * index was built with, and `care index` refuses to mix the two: the index must be rebuilt.
  */
 import { join, resolve } from "node:path";
+import { checkpointArg } from "../hub/pull.js";
 import { formatQuery } from "../models/card.js";
 import { Graph } from "../graph/ir.js";
 import { DROPOUT_SEED, type Pooling } from "../models/family.js";
@@ -66,14 +67,16 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
   const frozen = docTraining === "frozen";
   const lora: LoraOptions | undefined =
     docTraining === "lora" ? { ...CARE_DEFAULTS.lora, ...o.lora, seed: optim.seed } : undefined;
-  const q = TrainableEncoder.open(o.query, {
+  const query = await checkpointArg(o.query);
+  const docBase = await checkpointArg(o.doc);
+  const q = TrainableEncoder.open(query, {
     pooling: o.queryPooling ?? CARE_DEFAULTS.queryPooling,
     maxLength: o.queryMaxLength ?? CARE_DEFAULTS.queryMaxLength,
     dropout: o.dropout,
   });
   let d: TrainableEncoder | undefined;
   try {
-    d = TrainableEncoder.open(o.doc, {
+    d = TrainableEncoder.open(docBase, {
       pooling: o.docPooling ?? CARE_DEFAULTS.docPooling,
       maxLength: o.docMaxLength ?? CARE_DEFAULTS.docMaxLength,
       dropout: o.dropout,
@@ -96,8 +99,8 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
     );
     const record = {
       stage: "care-stage2",
-      query_base: resolve(o.query),
-      document_base: resolve(o.doc),
+      query_base: resolve(query),
+      document_base: resolve(docBase),
       data: resolve(o.data),
       rows: rows.length,
       temperature,
@@ -159,7 +162,7 @@ export async function trainStage2(o: Stage2Options): Promise<TrainOutcome> {
       ...trainerSettings(optim),
       order: typedBatchOrder(set.examples, optim.batchSize, optim.seed),
     });
-    const models = { query: join(out, "query"), doc: frozen ? resolve(o.doc) : join(out, "doc") };
+    const models = { query: join(out, "query"), doc: frozen ? resolve(docBase) : join(out, "doc") };
     const final = { ...record, final_step: optim.steps };
     exportEncoder(models.query, q, result.params, result.values, {
       prefix: "q.",

@@ -117,7 +117,10 @@ export function register(program: Command): void {
     train
       .command("stage1")
       .description("align a query encoder to a frozen document encoder on unlabelled text (InfoNCE + MSE)")
-      .requiredOption("--query <dir>", "query encoder checkpoint folder (learns)")
+      .requiredOption(
+        "--query <dir|spec>",
+        "query encoder: checkpoint folder or hf:<org>/<name>[@<revision>] (learns)",
+      )
       .requiredOption(
         "--doc <dir|spec>",
         "document encoder: checkpoint folder, hf:, gguf: or openai: spec (frozen)",
@@ -174,8 +177,14 @@ export function register(program: Command): void {
         .description(
           "train query and document encoders together on labelled rows (InfoNCE with hard negatives)",
         )
-        .requiredOption("--query <dir>", "query encoder checkpoint folder")
-        .requiredOption("--doc <dir>", "document encoder checkpoint folder")
+        .requiredOption(
+          "--query <dir|spec>",
+          "query encoder: checkpoint folder or hf:<org>/<name>[@<revision>]",
+        )
+        .requiredOption(
+          "--doc <dir|spec>",
+          "document encoder: checkpoint folder or hf:<org>/<name>[@<revision>]",
+        )
         .requiredOption("--data <file>", "stage-II JSONL ({query, pos, neg, prompt, type})")
         .requiredOption(
           "--out <dir>",
@@ -239,7 +248,7 @@ export function register(program: Command): void {
       train
         .command("symmetric")
         .description("contrastive training of one encoder for both sides (the symmetric baseline)")
-        .requiredOption("--model <dir>", "checkpoint folder (learns)")
+        .requiredOption("--model <dir|spec>", "checkpoint folder or hf:<org>/<name>[@<revision>] (learns)")
         .requiredOption("--data <file>", "stage-II JSONL ({query, pos, neg, prompt, type})")
         .requiredOption(
           "--out <dir>",

@@ -29,6 +29,14 @@ export async function checkpointDir(path: string, options: PullOptions = {}): Pr
 }
 
 /**
+ * A checkpoint argument of a command that reads the folder itself (training): a folder, or a `hf:` spec
+ * of a folder or a Hub id; the scheme may be left out, as on the sides of a `care:` pair.
+ */
+export function checkpointArg(arg: string, options: PullOptions = {}): Promise<string> {
+  return checkpointDir(arg.startsWith("hf:") ? arg.slice("hf:".length) : arg, options);
+}
+
+/**
  * Brings the files a checkpoint needs of `ref` into the Hugging Face cache and returns the snapshot
  * folder. Files the snapshot already has are not asked for again, so a second run costs one request;
  * offline (HF_HUB_OFFLINE=1), or when the Hub cannot be reached, a complete cached snapshot is used.

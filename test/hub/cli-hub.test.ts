@@ -8,6 +8,9 @@ import { writeToySuite } from "../bench/helpers/toy-suite.js";
 import { MockHub, sha256, type MockRepo } from "./mock-hub.js";
 import { writeTinyRepo } from "./tiny-repo.js";
 import { care } from "../helpers/care.js";
+import { toJsonl, toySet } from "../care/toy.js";
+import type { TrainOutcome } from "../../src/care/outcome.js";
+import { TRAINING_CARD } from "../../src/train/st-folder.js";
 
 const root = mkdtempSync(join(tmpdir(), "care-cli-hub-"));
 const saved = { ...process.env };
@@ -115,4 +118,77 @@ describe("Hub ids on the command line (mock hub through HF_ENDPOINT)", () => {
       delete process.env.HF_HUB_OFFLINE;
     }
   });
+
+  it("trains from Hub ids: care train stage1, stage2 and symmetric pull their checkpoints on demand", async () => {
+    const snapshot = join(root, "hf", "hub", "models--org--tiny", "snapshots", repo.commit);
+    const rows = join(root, "s2.jsonl");
+    writeFileSync(rows, toJsonl(toySet(1).rows(8)));
+    const texts = join(root, "s1.txt");
+    writeFileSync(texts, "头痛发热怎么办\n高血压的治疗\n糖尿病失眠\n感冒咳嗽\n");
+    const few = ["--steps", "2", "--batch-size", "2", "--save-every", "1", "--json"];
+    const run = async (...args: string[]) => JSON.parse(await care("train", ...args, ...few)) as TrainOutcome;
+    const record = (dir: string) => JSON.parse(readFileSync(join(dir, TRAINING_CARD), "utf8")) as object;
+
+    const s1 = await run(
+      "stage1",
+      "--query",
+      "hf:org/tiny",
+      "--doc",
+      "hf:org/tiny",
+      "--data",
+      texts,
+      "--out",
+      join(root, "t1"),
+    );
+    expect(s1.steps).toBe(2);
+    expect(record(s1.models.query)).toMatchObject({ base: snapshot, document: "hf:org/tiny" });
+
+    // A revision pins the same commit; a frozen document side is that snapshot folder itself.
+    const s2 = await run(
+      "stage2",
+      "--query",
+      `hf:org/tiny@${repo.commit}`,
+      "--doc",
+      "hf:org/tiny",
+      "--doc-frozen",
+      "--group-size",
+      "2",
+      "--data",
+      rows,
+      "--out",
+      join(root, "t2"),
+    );
+    expect(s2.steps).toBe(2);
+    expect(s2.models.doc).toBe(snapshot);
+    expect(record(s2.models.query)).toMatchObject({ query_base: snapshot, document_base: snapshot });
+
+    const sym = await run(
+      "symmetric",
+      "--model",
+      "hf:org/tiny",
+      "--group-size",
+      "2",
+      "--data",
+      rows,
+      "--out",
+      join(root, "ts"),
+    );
+    expect(sym.steps).toBe(2);
+    expect(record(sym.models.model)).toMatchObject({ base: snapshot });
+    // A plain folder still works, and nothing is asked of the hub for it.
+    hub.seen.length = 0;
+    const local = await run(
+      "symmetric",
+      "--model",
+      fixture.local,
+      "--group-size",
+      "2",
+      "--data",
+      rows,
+      "--out",
+      join(root, "tl"),
+    );
+    expect(record(local.models.model)).toMatchObject({ base: fixture.local });
+    expect(hub.seen).toHaveLength(0);
+  }, 120_000);
 });
