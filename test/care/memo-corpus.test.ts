@@ -31,4 +31,31 @@ describe("memoCorpus", () => {
     expect(seen).toEqual(["ab", "T abc", "abcd"]);
     expect((await e.encodeQueries(["xyz"]))[0][0]).toBe(-3);
   });
+
+  it("shares a document side between embedders given one map, and keeps query sides apart", async () => {
+    const encoded: string[] = [];
+    const embedder = (sign: number): Embedder => ({
+      name: `e${sign}`,
+      dim: 1,
+      encodeQueries: async (texts) => texts.map((t) => Float32Array.of(sign * t.length)),
+      encodeCorpus: async (docs: Doc[]) => {
+        encoded.push(...docs.map((d) => d.text));
+        return docs.map((d) => Float32Array.of(d.text.length));
+      },
+    });
+    const shared = new Map<string, Float32Array>();
+    const a = memoCorpus(embedder(1), shared);
+    const b = memoCorpus(embedder(-1), shared);
+    await a.encodeCorpus([{ id: "1", text: "ab" }]);
+    const rows = await b.encodeCorpus([
+      { id: "1", text: "ab" },
+      { id: "2", text: "xyz" },
+    ]);
+    expect(rows.map((r) => r[0])).toEqual([2, 3]);
+    expect(encoded).toEqual(["ab", "xyz"]);
+    expect((await b.encodeQueries(["q"]))[0][0]).toBe(-1);
+    // Without a shared map each embedder keeps its own.
+    await memoCorpus(embedder(1)).encodeCorpus([{ id: "1", text: "ab" }]);
+    expect(encoded).toEqual(["ab", "xyz", "ab"]);
+  });
 });

@@ -449,6 +449,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const rankingFile = (name: string, seed: number, task: string) =>
     join(rankingsRoot, key(name, seed), `${task}.json`);
 
+  // CARE pairs with the same document folder (stage I and stage I+II with the document side frozen,
+  // both against sym-large) share its document vectors: the costliest part of an evaluation, done once.
+  const docMemos = new Map<string, Map<string, Float32Array>>();
+  const docMemo = (spec: string): Map<string, Float32Array> => {
+    if (!spec.startsWith("care:")) return new Map();
+    const doc = spec.slice("care:".length).split(",")[1];
+    if (!docMemos.has(doc)) docMemos.set(doc, new Map());
+    return docMemos.get(doc)!;
+  };
+
   async function evaluateRun(name: string, seed: number, spec: string): Promise<TaskRecord[]> {
     const file = recordFile(name, seed);
     const stamp = evaluationStamp(c, spec);
@@ -458,7 +468,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       return kept.records;
     }
     const model =
-      spec === "bm25" ? await loadBenchModel(spec) : denseModel(memoCorpus(await loadEmbedder(spec)));
+      spec === "bm25"
+        ? await loadBenchModel(spec)
+        : denseModel(memoCorpus(await loadEmbedder(spec), docMemo(spec)));
     const out: TaskRecord[] = [];
     try {
       for (const task of tasks) {
