@@ -2,15 +2,18 @@
  * The experiment end to end on the real data at the quick setting cut further (two tasks, two seeds, 4
  * updates): the summary has the issue's shape and sane values (means inside their intervals, seed means
  * averaging to the mean, the per-type means made of the right tasks, latency measured), the files are
- * written, and a second run resumes everything it can from the first.
+ * written, and a second run resumes everything it can from the first; the stage-I budget ablation
+ * reuses its runs.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { QUICK, type ExperimentConfig } from "../../src/care/experiment/config.js";
 import { summaryJson } from "../../src/care/experiment/report.js";
 import { MODEL_NAMES, runExperiment } from "../../src/care/experiment/run.js";
+import { runStage1Budget } from "../../src/care/experiment/stage1-budget.js";
+import { stage1BudgetMarkdown, stage1BudgetSvg } from "../../src/care/experiment/stage1-budget-report.js";
 import { trained } from "../../src/care/finished-run.js";
 import { writeExperiment } from "../../src/care/experiment/write.js";
 import { TRAINING_CARD } from "../../src/train/st-folder.js";
@@ -103,6 +106,42 @@ describe("experiment:care", () => {
     const again = await runExperiment({ config, data: "../shared/data", work, log: () => {} });
     expect(again.training.every((t) => t.skipped)).toBe(true);
     expect(again.aggregated).toEqual(r.aggregated);
+
+    // The stage-I budget ablation on the same work folder: the main run's stage-I runs are reused, the
+    // others trained, every pair scored on the dev split with its alignment.
+    const card = join(work, "runs", "care-stage1-seed1", "train", "query", TRAINING_CARD);
+    const before = statSync(card).mtimeMs;
+    const budget = { config, data: "../shared/data", work, lr: r.dev.chosen, multiples: [0, 1, 2] };
+    const b = await runStage1Budget(budget);
+    expect(statSync(card).mtimeMs).toBe(before);
+    expect(b.points.map((p) => [p.model, p.stage1_updates, p.stage2_updates])).toEqual([
+      ["sym-small", 0, 0],
+      ["sym-large", 0, 0],
+      ["stage I 0", 0, 0],
+      ["stage I 4", 4, 0],
+      ["stage I 4 + II 2 (frozen doc)", 4, 2],
+      ["stage I 8", 8, 0],
+      ["stage I 8 + II 2 (frozen doc)", 8, 2],
+    ]);
+    for (const p of b.points) {
+      expect(p.dev_ndcg_at_10).toBeGreaterThanOrEqual(0);
+      expect(p.dev_ndcg_at_10).toBeLessThanOrEqual(1);
+      if (p.model.startsWith("sym-")) expect(p.alignment).toBeNull();
+      else expect(Math.abs(p.alignment!)).toBeLessThanOrEqual(1 + 1e-6);
+    }
+    // A budget the main run lacks was trained, with the stage-I settings.
+    expect(
+      trained(join(work, "runs", "stage1-u8-seed1", "train", "query"), {
+        steps: 8,
+        lr: r.dev.chosen,
+        batchSize: config.stage1BatchSize,
+      }),
+    ).toBe(true);
+    const md = stage1BudgetMarkdown(b, { command: "x", plot: "p.svg", json: "b.json" });
+    expect(md).toContain("| stage I 8 + II 2 (frozen doc) | 8 | 2 |");
+    expect(stage1BudgetSvg(b)).toContain("<svg");
+    // Kept evaluations: a rerun gives the same points without training.
+    expect((await runStage1Budget(budget)).points).toEqual(b.points);
     // Minutes, not seconds, on a shared 2-core machine: the suite and training sets are built from the data.
   }, 600_000);
 });

@@ -58,16 +58,13 @@ export interface ExperimentConfig {
 }
 
 /**
- * Sizing, from times measured on 6 Dec 2026 for these shapes (2 threads) on the 2-core machine shared
- * with about eight other jobs, where a process got about a quarter of the CPU. Wall seconds a step after
- * warm-up: sym-large 4.15, stage II 3.94, stage II with the document side frozen 0.71, sym-small 0.51,
- * stage I 0.21; the Qwen encoder evaluated at ~110 texts/s, so one (model, seed) evaluation of the nine
- * tasks (~50k texts, most of them documents) takes ~7 min. Per seed: U·(4.15 + 0.51 + 0.21 + 3.94) +
- * U/2·(0.21 + 3.94 + 0.71) ≈ 11.2·U s, 3.4 h of training for 3 seeds at U = 360, plus the dev search
- * (3 sym-small runs, 9 min) and 20 evaluations (~2.5 h): about 6 h under that load. The CPU time the
- * same steps took puts an idle machine at a third to a half of that — about 2 to 3 h, the three-hour
- * budget. An estimate, unverified by a full run: the report's training table gives the step times the
- * run itself measured.
+ * Sizing, from the full run of 6 Dec 2026 on the 2-core machine with nothing else running (its report's
+ * training table): wall seconds a step sym-large 0.79, stage II 1.21, stage II with the document side
+ * frozen 0.17, sym-small 0.19, stage I 0.035 (the document side cached); an evaluation of one (model,
+ * seed) on the nine tasks ~100 s. Per seed: U·(0.79 + 0.19 + 0.035 + 1.21) + U/2·(0.035 + 1.21 + 0.17)
+ * ≈ 2.9·U s, 52 min of training for 3 seeds at U = 360, plus the dev search (3 sym-small runs, 4 min)
+ * and 21 evaluations (~35 min): about 1.5 h, half the three-hour budget. A machine shared with other
+ * jobs takes two to four times as long.
  */
 export const FULL: ExperimentConfig = {
   name: "care-small",

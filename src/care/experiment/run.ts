@@ -10,8 +10,7 @@
  * Resumable: trained folders whose training record matches the settings are kept, a killed training
  * run resumes from its last checkpoint, and each (model, seed) evaluation is kept once written.
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type { Hit } from "../../core/bench-model.js";
@@ -25,22 +24,17 @@ import { trecOrder } from "../../util/hit-order.js";
 import { denseModel } from "../../bench/dense-model.js";
 import { loadBenchModel } from "../../bench/load-model.js";
 import { loadEmbedder } from "../../embed/load.js";
-import { buildSuite } from "../../data/build-suite.js";
 import { Bm25Search } from "../../lexical/bm25-search.js";
-import { buildTrain } from "../../mine/build-train.js";
-import { charsFromFile, makeTiny } from "../../models/make-tiny.js";
 import { findTasks, loadTask, loadTaskMeta } from "../../tasks/load.js";
 import { writeFileAtomic } from "../../util/atomic.js";
-import { readLines } from "../../util/jsonl.js";
 import { formatSeconds } from "../../util/progress.js";
-import { TRAINING_CARD } from "../../train/st-folder.js";
-import { trainStage1 } from "../train-stage1.js";
-import { trainStage2 } from "../train-stage2.js";
-import { trainSymmetric } from "../symmetric.js";
-import { trained, type RunSettings } from "../finished-run.js";
+import { trained } from "../finished-run.js";
 import { aggregate, type Aggregated, type ModelRuns } from "./aggregate.js";
 import type { ExperimentConfig } from "./config.js";
-import { loadDevTask, splitOffDev } from "./dev-split.js";
+import { loadDevTask } from "./dev-split.js";
+import { evaluationStamp, readJson } from "./records.js";
+import { initModels as initModelsOf, prepareData } from "./prepare.js";
+import { stage1Recipe, stage2Recipe, symmetricRecipe, type Recipe } from "./recipes.js";
 import { evaluateForExperiment, rankingRecord, type Rankings, type TaskRecord } from "./evaluate.js";
 import { percentile, queryLatencies, type Latency } from "./latency.js";
 import { memoCorpus } from "./memo-corpus.js";
@@ -110,16 +104,6 @@ export interface ExperimentResult {
   finished: string;
 }
 
-/** The first `n` lines of a file (the quick setting's training subset). */
-async function head(from: string, to: string, n: number): Promise<void> {
-  const lines: string[] = [];
-  for await (const { text } of readLines(from)) {
-    if (lines.length >= n) break;
-    lines.push(text);
-  }
-  writeFileAtomic(to, lines.join("\n") + "\n");
-}
-
 /**
  * The task cut to its first `n` queries (with their judgments and candidates) or pairs; the corpus and
  * clustering items stay whole. For the quick setting only.
@@ -140,26 +124,6 @@ export function firstUnits(task: Task, n?: number): Task {
       candidates: task.data.candidates && pick(task.data.candidates),
     },
   };
-}
-
-const shapeName = (s: { layers: number; hidden: number; heads: number }) =>
-  `${s.layers}x${s.hidden}x${s.heads}`;
-
-/**
- * What a kept evaluation was made from — the settings and the training records of the folders the spec
- * names — so that a retrained model or changed settings make it stale instead of silently reused.
- */
-function evaluationStamp(c: ExperimentConfig, spec: string): string {
-  const dirs = spec.replace(/^(hf|care):/, "").split(",");
-  const cards = dirs.map((d) => {
-    const f = join(d, TRAINING_CARD);
-    return existsSync(f) ? readFileSync(f, "utf8") : "";
-  });
-  return createHash("sha256").update(JSON.stringify({ c, spec, cards })).digest("hex");
-}
-
-function readJson<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : undefined;
 }
 
 /** Progress over the whole experiment: jobs done, share of the estimated work, elapsed time and ETA. */
@@ -189,11 +153,11 @@ class ExperimentProgress {
 }
 
 /**
- * Relative cost of a step of each run and of one (model, seed) evaluation, for the ETA: tenths of a
- * second as measured for FULL's shapes (config.ts; an evaluation ≈ 50k texts at ~110 texts/s).
+ * Relative cost of a step of each run and of one (model, seed) evaluation, for the ETA: milliseconds as
+ * measured for FULL's shapes (config.ts).
  */
-const STEP_COST = { large: 41, small: 5, stage1: 2, stage2: 39, frozen: 7 };
-const EVAL_COST = 4600;
+const STEP_COST = { large: 790, small: 190, stage1: 35, stage2: 1210, frozen: 170 };
+const EVAL_COST = 100_000;
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const started = Date.now();
@@ -217,54 +181,20 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   );
 
   // Data: the suite and the training sets (no text shared with the suite).
-  const suite = join(work, "suite");
-  const sets = join(work, "train");
-  const suiteDone = join(suite, ".built");
-  if (!existsSync(suiteDone)) {
-    await buildSuite({ from: o.data, out: suite });
-    writeFileSync(suiteDone, "");
-  }
-  progress.job("CMedTEB-lite suite", 0, false);
-  const setsDone = join(sets, ".built");
-  if (!existsSync(setsDone)) {
-    await buildTrain({ from: o.data, out: sets });
-    writeFileSync(setsDone, "");
-  }
-  progress.job("training sets", 0, false);
-  let stage1Data = join(sets, "stage1.jsonl");
-  let stage2Data = join(sets, "stage2.jsonl");
-  if (c.maxRows) {
-    const s1 = join(sets, `stage1.head${c.maxRows}.jsonl`);
-    const s2 = join(sets, `stage2.head${c.maxRows}.jsonl`);
-    await head(stage1Data, s1, c.maxRows);
-    await head(stage2Data, s2, c.maxRows);
-    [stage1Data, stage2Data] = [s1, s2];
-  }
-  const devFile = join(sets, `stage2.dev${c.devRows}.jsonl`);
-  const fitFile = stage2Data.replace(/\.jsonl$/, `.fit-dev${c.devRows}.jsonl`);
-  await splitOffDev(stage2Data, c.devRows, fitFile, devFile);
-  stage2Data = fitFile;
-  progress.job("training subsets and the dev split", 0, false);
+  const prep = await prepareData(c, o.data, work, (label) => progress.job(label, 0, false));
+  const { suite, devFile } = prep;
 
   // Training: per seed, every model with U updates (stage I+II: U/2 + U/2).
   const runs = join(work, "runs");
   const training: TrainingRun[] = [];
-  const common = {
-    threads: c.threads,
-    saveEvery: Math.max(1, Math.min(100, Math.floor(U / 4))),
-    instructions: false,
-    queryMaxLength: c.queryMaxLength,
-    docMaxLength: c.docMaxLength,
-  };
   const dirs = new Map<string, { query: string; doc: string }>();
   const key = (m: string, seed: number) => `${m}-seed${seed}`;
   async function trainRun(
     model: TrainingRun["model"],
     seed: number,
-    s: RunSettings,
+    { settings: s, go }: Recipe,
     final: string,
     cost: number,
-    go: (out: string) => Promise<unknown>,
   ): Promise<void> {
     const out = join(runs, key(model, seed), "train");
     const done = trained(join(out, final), s);
@@ -288,20 +218,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     progress.job(`${model}, seed ${seed} (${s.steps} updates)`, cost * s.steps, done);
   }
 
-  const chars = charsFromFile(join(sets, "stage2.jsonl"));
-  const initModels = (seed: number) => {
-    // The folder names the shapes: a changed shape gets fresh random weights, not the old ones.
-    const init = join(work, "init", `seed${seed}-${shapeName(c.large)}-${shapeName(c.small)}`);
-    const largeInit = join(init, "qwen3");
-    const smallInit = join(init, "bert");
-    for (const [family, dir, shape] of [
-      ["qwen3", largeInit, c.large],
-      ["bert", smallInit, c.small],
-    ] as const)
-      if (!existsSync(join(dir, "config.json")))
-        makeTiny({ out: dir, family, ...shape, chars, seed: family === "bert" ? 2 * seed : 2 * seed + 1 });
-    return { largeInit, smallInit };
-  };
+  const initModels = (seed: number) => initModelsOf(c, work, prep.chars, seed);
 
   // The learning rate from random weights, chosen on the dev split with sym-small of the first seed.
   const dev: ExperimentResult["dev"] = { rows: c.devRows, scores: [], chosen: c.lr.fromScratch[0] };
@@ -311,17 +228,12 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const task = await loadDevTask(devFile);
     for (const lr of c.lr.fromScratch) {
       const name = `dev-lr${lr}`;
-      const s = { lr, batchSize: c.batchSize, steps: U, data: stage2Data };
-      await trainRun(name, seed, s, "model", STEP_COST.small, (out) =>
-        trainSymmetric({
-          ...common,
-          ...s,
-          groupSize: c.groupSize,
-          seed,
-          data: stage2Data,
-          model: smallInit,
-          out,
-        }),
+      await trainRun(
+        name,
+        seed,
+        symmetricRecipe(c, prep, { seed, lr, steps: U, model: smallInit }),
+        "model",
+        STEP_COST.small,
       );
       const file = join(work, "records", `${key(name, seed)}.json`);
       const devModel = `hf:${join(runs, key(name, seed), "train", "model")}`;
@@ -348,91 +260,52 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   for (const seed of c.seeds) {
     const { largeInit, smallInit } = initModels(seed);
-    const scratch = { lr: dev.chosen, batchSize: c.batchSize, data: stage2Data };
-    const contrastive = { ...common, groupSize: c.groupSize, seed, data: stage2Data };
+    const lr = dev.chosen;
     const large = join(runs, key("sym-large", seed), "train", "model");
-    await trainRun("sym-large", seed, { ...scratch, steps: U }, "model", STEP_COST.large, (out) =>
-      trainSymmetric({
-        ...contrastive,
-        ...scratch,
-        steps: U,
-        model: largeInit,
-        out,
-        matryoshkaDims: c.matryoshkaDims,
-      }),
+    await trainRun(
+      "sym-large",
+      seed,
+      symmetricRecipe(c, prep, { seed, lr, steps: U, model: largeInit, matryoshka: true }),
+      "model",
+      STEP_COST.large,
     );
     dirs.set(key("sym-large", seed), { query: large, doc: large });
     const small = join(runs, key("sym-small", seed), "train", "model");
-    await trainRun("sym-small", seed, { ...scratch, steps: U }, "model", STEP_COST.small, (out) =>
-      trainSymmetric({ ...contrastive, ...scratch, steps: U, model: smallInit, out }),
+    await trainRun(
+      "sym-small",
+      seed,
+      symmetricRecipe(c, prep, { seed, lr, steps: U, model: smallInit }),
+      "model",
+      STEP_COST.small,
     );
     dirs.set(key("sym-small", seed), { query: small, doc: small });
 
-    const s1 = { lr: dev.chosen, batchSize: c.stage1BatchSize, data: stage1Data };
-    const stage1 = (steps: number) => (out: string) =>
-      trainStage1({
-        ...s1,
-        steps,
-        seed,
-        threads: c.threads,
-        saveEvery: common.saveEvery,
-        instructions: false,
-        query: smallInit,
-        doc: large,
-        data: stage1Data,
-        out,
-        maxLength: c.queryMaxLength,
-        cache: join(work, "doc-cache"),
-      });
-    await trainRun("care-stage1", seed, { ...s1, steps: U }, "query", STEP_COST.stage1, stage1(U));
+    const stage1 = (steps: number) =>
+      stage1Recipe(c, prep, work, { seed, lr, steps, query: smallInit, doc: large });
+    await trainRun("care-stage1", seed, stage1(U), "query", STEP_COST.stage1);
     dirs.set(key("care-stage1", seed), {
       query: join(runs, key("care-stage1", seed), "train", "query"),
       doc: large,
     });
-    await trainRun("stage1-half", seed, { ...s1, steps: half }, "query", STEP_COST.stage1, stage1(half));
+    await trainRun("stage1-half", seed, stage1(half), "query", STEP_COST.stage1);
     const halfQuery = join(runs, key("stage1-half", seed), "train", "query");
 
-    const s2 = { lr: c.lr.stage2, batchSize: c.batchSize, data: stage2Data };
-    const stage2 = (query: string, steps: number, docTraining: "lora" | "frozen") => (out: string) =>
-      trainStage2({
-        ...contrastive,
-        ...s2,
-        steps,
-        query,
-        doc: large,
-        out,
-        docTraining,
-        lora: { rank: c.lora.rank, alpha: c.lora.alpha },
-      });
+    const stage2 = (query: string, steps: number, docTraining: "lora" | "frozen") =>
+      stage2Recipe(c, prep, { seed, steps, query, doc: large, docTraining });
     const pair = (m: ModelName, frozen = false) => {
       const t = join(runs, key(m, seed), "train");
       dirs.set(key(m, seed), { query: join(t, "query"), doc: frozen ? large : join(t, "doc") });
     };
-    await trainRun(
-      "care-stage2",
-      seed,
-      { ...s2, steps: U },
-      "query",
-      STEP_COST.stage2,
-      stage2(smallInit, U, "lora"),
-    );
+    await trainRun("care-stage2", seed, stage2(smallInit, U, "lora"), "query", STEP_COST.stage2);
     pair("care-stage2");
-    await trainRun(
-      "care-stage1+2",
-      seed,
-      { ...s2, steps: half },
-      "query",
-      STEP_COST.stage2,
-      stage2(halfQuery, half, "lora"),
-    );
+    await trainRun("care-stage1+2", seed, stage2(halfQuery, half, "lora"), "query", STEP_COST.stage2);
     pair("care-stage1+2");
     await trainRun(
       "care-stage1+2-frozen-doc",
       seed,
-      { ...s2, steps: half },
+      stage2(halfQuery, half, "frozen"),
       "query",
       STEP_COST.frozen,
-      stage2(halfQuery, half, "frozen"),
     );
     pair("care-stage1+2-frozen-doc", true);
   }
