@@ -24,21 +24,24 @@ const common = (c: ExperimentConfig) => ({
   docMaxLength: c.docMaxLength,
 });
 
+/** The settings of a contrastive run on the stage-II rows, and the options every such trainer takes. */
+function contrastive(c: ExperimentConfig, p: Prepared, o: { seed: number; lr: number; steps: number }) {
+  const settings = { lr: o.lr, batchSize: c.batchSize, steps: o.steps, data: p.stage2Data };
+  return { settings, base: { ...common(c), ...settings, groupSize: c.groupSize, seed: o.seed } };
+}
+
 /** One model for both sides, contrastive on the stage-II rows from random weights; `matryoshka` for the large one. */
 export function symmetricRecipe(
   c: ExperimentConfig,
   p: Prepared,
   o: { seed: number; lr: number; steps: number; model: string; matryoshka?: boolean },
 ): Recipe {
-  const settings = { lr: o.lr, batchSize: c.batchSize, steps: o.steps, data: p.stage2Data };
+  const { settings, base } = contrastive(c, p, o);
   return {
     settings,
     go: (out) =>
       trainSymmetric({
-        ...common(c),
-        ...settings,
-        groupSize: c.groupSize,
-        seed: o.seed,
+        ...base,
         model: o.model,
         out,
         ...(o.matryoshka ? { matryoshkaDims: c.matryoshkaDims } : {}),
@@ -78,15 +81,12 @@ export function stage2Recipe(
   p: Prepared,
   o: { seed: number; steps: number; query: string; doc: string; docTraining: "lora" | "frozen" },
 ): Recipe {
-  const settings = { lr: c.lr.stage2, batchSize: c.batchSize, steps: o.steps, data: p.stage2Data };
+  const { settings, base } = contrastive(c, p, { ...o, lr: c.lr.stage2 });
   return {
     settings,
     go: (out) =>
       trainStage2({
-        ...common(c),
-        ...settings,
-        groupSize: c.groupSize,
-        seed: o.seed,
+        ...base,
         query: o.query,
         doc: o.doc,
         out,
