@@ -1,4 +1,5 @@
 import { CareError } from "../core/errors.js";
+import { dot } from "../util/vector.js";
 import { AnnGraph } from "./ann.js";
 import { DocStore, type KeyedDoc } from "./doc-store.js";
 import { exactTopK } from "./exact.js";
@@ -313,10 +314,4 @@ function concat(parts: Float32Array[], length: number): Float32Array {
     at += p.length;
   }
   return out;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }

@@ -6,3 +6,10 @@ export function normalize(v: Float32Array): Float32Array {
   if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
   return v;
 }
+
+/** The inner product (the cosine, for normalised vectors). */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

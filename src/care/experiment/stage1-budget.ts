@@ -14,6 +14,7 @@ import { denseModel } from "../../bench/dense-model.js";
 import { loadEmbedder } from "../../embed/load.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { Progress } from "../../util/progress.js";
+import { dot } from "../../util/vector.js";
 import { trained } from "../finished-run.js";
 import type { ExperimentConfig } from "./config.js";
 import { loadDevTask } from "./dev-split.js";
@@ -143,7 +144,7 @@ export async function runStage1Budget(o: BudgetOptions): Promise<BudgetResult> {
       if (asymmetric) {
         const q = await e.encodeQueries(texts);
         const d = await e.encodeCorpus(texts.map((text, i) => ({ id: String(i), text })));
-        alignment = q.reduce((s, v, i) => s + v.reduce((t, x, j) => t + x * d[i][j], 0), 0) / q.length;
+        alignment = q.reduce((s, v, i) => s + dot(v, d[i]), 0) / q.length;
       }
       const point = {
         model: p.model,
