@@ -113,11 +113,16 @@ export function experimentWorkDir(name: string): string {
   return join(".cache", "care-experiment", name);
 }
 
+/** Where a trained (model, seed) run of the experiment keeps its checkpoints and final folders. */
+export function runFolder(work: string, model: string, seed: number): string {
+  return join(work, "runs", `${model}-seed${seed}`, "train");
+}
+
 /** The CARE pair an experiment trained through stage I then II (its first seed). */
 export function trainedCarePair(
   name: string,
   config: ExperimentConfig = FULL,
 ): { queryDir: string; docDir: string } {
-  const run = join(experimentWorkDir(name), "runs", `care-stage1+2-seed${config.seeds[0]}`, "train");
+  const run = runFolder(experimentWorkDir(name), "care-stage1+2", config.seeds[0]);
   return { queryDir: join(run, "query"), docDir: join(run, "doc") };
 }

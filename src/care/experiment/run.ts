@@ -30,7 +30,7 @@ import { writeFileAtomic } from "../../util/atomic.js";
 import { formatSeconds } from "../../util/progress.js";
 import { trained } from "../finished-run.js";
 import { aggregate, type Aggregated, type ModelRuns } from "./aggregate.js";
-import type { ExperimentConfig } from "./config.js";
+import { runFolder, type ExperimentConfig } from "./config.js";
 import { loadDevTask } from "./dev-split.js";
 import { evaluationStamp, readJson } from "./records.js";
 import { initModels as initModelsOf, prepareData } from "./prepare.js";
@@ -185,7 +185,6 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const { suite, devFile } = prep;
 
   // Training: per seed, every model with U updates (stage I+II: U/2 + U/2).
-  const runs = join(work, "runs");
   const training: TrainingRun[] = [];
   const dirs = new Map<string, { query: string; doc: string }>();
   const key = (m: string, seed: number) => `${m}-seed${seed}`;
@@ -196,7 +195,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     final: string,
     cost: number,
   ): Promise<void> {
-    const out = join(runs, key(model, seed), "train");
+    const out = runFolder(work, model, seed);
     const done = trained(join(out, final), s);
     const t = Date.now();
     if (!done) await go(out);
@@ -236,7 +235,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         STEP_COST.small,
       );
       const file = join(work, "records", `${key(name, seed)}.json`);
-      const devModel = `hf:${join(runs, key(name, seed), "train", "model")}`;
+      const devModel = `hf:${join(runFolder(work, name, seed), "model")}`;
       const stamp = evaluationStamp(c, devModel);
       const kept = readJson<{ stamp: string; score: number | null }>(file);
       let score = kept?.stamp === stamp ? kept.score : undefined;
@@ -261,7 +260,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   for (const seed of c.seeds) {
     const { largeInit, smallInit } = initModels(seed);
     const lr = dev.chosen;
-    const large = join(runs, key("sym-large", seed), "train", "model");
+    const large = join(runFolder(work, "sym-large", seed), "model");
     await trainRun(
       "sym-large",
       seed,
@@ -270,7 +269,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       STEP_COST.large,
     );
     dirs.set(key("sym-large", seed), { query: large, doc: large });
-    const small = join(runs, key("sym-small", seed), "train", "model");
+    const small = join(runFolder(work, "sym-small", seed), "model");
     await trainRun(
       "sym-small",
       seed,
@@ -284,16 +283,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       stage1Recipe(c, prep, work, { seed, lr, steps, query: smallInit, doc: large });
     await trainRun("care-stage1", seed, stage1(U), "query", STEP_COST.stage1);
     dirs.set(key("care-stage1", seed), {
-      query: join(runs, key("care-stage1", seed), "train", "query"),
+      query: join(runFolder(work, "care-stage1", seed), "query"),
       doc: large,
     });
     await trainRun("stage1-half", seed, stage1(half), "query", STEP_COST.stage1);
-    const halfQuery = join(runs, key("stage1-half", seed), "train", "query");
+    const halfQuery = join(runFolder(work, "stage1-half", seed), "query");
 
     const stage2 = (query: string, steps: number, docTraining: "lora" | "frozen") =>
       stage2Recipe(c, prep, { seed, steps, query, doc: large, docTraining });
     const pair = (m: ModelName, frozen = false) => {
-      const t = join(runs, key(m, seed), "train");
+      const t = runFolder(work, m, seed);
       dirs.set(key(m, seed), { query: join(t, "query"), doc: frozen ? large : join(t, "doc") });
     };
     await trainRun("care-stage2", seed, stage2(smallInit, U, "lora"), "query", STEP_COST.stage2);

@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../../util/atomic.js";
 import { Progress } from "../../util/progress.js";
 import { dot } from "../../util/vector.js";
 import { trained } from "../finished-run.js";
-import type { ExperimentConfig } from "./config.js";
+import { runFolder, type ExperimentConfig } from "./config.js";
 import { loadDevTask } from "./dev-split.js";
 import { evaluateForExperiment } from "./evaluate.js";
 import { memoCorpus } from "./memo-corpus.js";
@@ -66,7 +66,6 @@ export async function runStage1Budget(o: BudgetOptions): Promise<BudgetResult> {
   const U = c.updates;
   const half = Math.max(1, Math.floor(U / 2));
   const { largeInit, smallInit } = initModels(c, work, prep.chars, seed);
-  const runDir = (name: string) => join(work, "runs", `${name}-seed${seed}`, "train");
   // The main experiment's folder names, so that its finished runs are found and kept.
   const stage1Name = (steps: number) =>
     steps === U ? "care-stage1" : steps === half ? "stage1-half" : `stage1-u${steps}`;
@@ -75,7 +74,7 @@ export async function runStage1Budget(o: BudgetOptions): Promise<BudgetResult> {
   const budgets = o.multiples.map((m) => Math.round(m * U));
   const progress = new Progress("stage-I budget ablation", 2 + 2 * budgets.length, "jobs");
   const fit = async (name: string, r: Recipe, final: string): Promise<string> => {
-    const out = runDir(name);
+    const out = runFolder(work, name, seed);
     if (!trained(join(out, final), r.settings)) await r.go(out);
     progress.tick();
     return join(out, final);
